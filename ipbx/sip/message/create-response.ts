@@ -1,0 +1,65 @@
+// Builds a response to a request (RFC 3261 §8.2.6.2): same Via values, From, Call-ID and CSeq;
+// To gets a tag on every response but 100 when the request had none.
+
+import { randomBytes } from 'node:crypto';
+import { HeaderList } from './header-list.ts';
+import type { PartialMessage } from './sip-parse-error.ts';
+import { SipResponse, type SipRequest } from './sip-message.ts';
+import { reasonPhrase } from './reason-phrases.ts';
+
+/** Random token for tags, branches and Call-IDs: 64 bits (RFC 3261 §19.3 wants at least 32). */
+export function randomToken(bytes = 8): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+export interface ResponseOptions {
+  reason?: string;
+  /** To-tag to add when the request's To has none (status > 100). Default: a new random tag. */
+  toTag?: string;
+  headers?: Array<[string, string]>;
+  body?: Buffer;
+  contentType?: string;
+}
+
+export function createResponse(request: SipRequest, status: number, options: ResponseOptions = {}): SipResponse {
+  const headers = new HeaderList();
+  copyResponseHeaders(request.headers, headers);
+  const response = new SipResponse(status, options.reason ?? reasonPhrase(status), headers);
+  if (status > 100 && request.to.tag === undefined) {
+    const to = request.to.clone();
+    to.tag = options.toTag ?? randomToken();
+    response.to = to;
+  }
+  if (status === 100) {
+    // RFC 3261 §8.2.6.1: a Timestamp in the request is echoed in the 100.
+    const ts = request.headers.get('Timestamp');
+    if (ts !== undefined) headers.append('Timestamp', ts);
+  }
+  for (const [name, value] of options.headers ?? []) headers.append(name, value);
+  if (options.body !== undefined) {
+    response.body = options.body;
+    if (options.contentType !== undefined) headers.set('Content-Type', options.contentType);
+  }
+  return response;
+}
+
+function copyResponseHeaders(from: HeaderList, to: HeaderList): void {
+  for (const h of from) {
+    if (h.key === 'via' || h.key === 'from' || h.key === 'to' || h.key === 'call-id' || h.key === 'cseq') {
+      to.appendRaw(h.name, h.value, h.key);
+    }
+  }
+}
+
+/**
+ * A 400 (or the error's status) for a request that could not be parsed, when enough of it was
+ * read to address a response; otherwise undefined and the request is dropped (RFC 3261 §8.2).
+ */
+export function createErrorResponse(partial: PartialMessage, status: number, reason: string): SipResponse | undefined {
+  if (!partial.isRequest || partial.method === 'ACK') return undefined;
+  const h = partial.headers;
+  if (!h.has('Via') || !h.has('From') || !h.has('To') || !h.has('Call-ID') || !h.has('CSeq')) return undefined;
+  const headers = new HeaderList();
+  copyResponseHeaders(h, headers);
+  return new SipResponse(status, reason.replace(/[\r\n]/g, ' ').slice(0, 120), headers);
+}

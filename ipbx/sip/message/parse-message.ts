@@ -1,0 +1,230 @@
+// Parses one SIP message from bytes (RFC 3261 §7, §18.3). Over a datagram the body is what
+// Content-Length says (trailing octets are ignored, RFC 3261 §18.3) or the rest of the packet
+// when it is absent; over a stream the framer has already cut exactly one message.
+// Never throws: the result is a message or a SipParseError naming what is wrong.
+
+import { canonicalKey, SINGLETON_HEADERS, displayName } from './header-names.ts';
+import { HeaderList } from './header-list.ts';
+import { isToken } from './header-params.ts';
+import { SipParseError } from './sip-parse-error.ts';
+import { SipRequest, SipResponse, type SipMessage } from './sip-message.ts';
+import { SipUri, parseUri } from './uri.ts';
+
+export interface ParseLimits {
+  /** Largest message, head and body, in bytes. */
+  maxMessageBytes: number;
+  /** Most header lines (after unfolding). */
+  maxHeaders: number;
+  /** Longest physical line of the head, in characters. */
+  maxLineLength: number;
+}
+
+export const DEFAULT_PARSE_LIMITS: Readonly<ParseLimits> = Object.freeze({
+  maxMessageBytes: 65_535,
+  maxHeaders: 256,
+  maxLineLength: 8_192,
+});
+
+export interface ParseOptions {
+  /** UDP: body by Content-Length or the rest of the packet. Streams: Content-Length required. */
+  datagram: boolean;
+  limits?: Partial<ParseLimits>;
+}
+
+export type ParseResult = { ok: true; message: SipMessage } | { ok: false; error: SipParseError };
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const LFLF = Buffer.from('\n\n');
+
+/** Where the head ends: the index of its terminating blank line and the body's start. */
+export function findHeadEnd(buf: Buffer, from = 0): { headEnd: number; bodyStart: number } | undefined {
+  const crlf = buf.indexOf(CRLFCRLF, from);
+  if (crlf !== -1) {
+    // A bare-LF head (sent by some broken UAs) can only end earlier than the first CRLFCRLF.
+    const lf = buf.subarray(from, crlf).indexOf(LFLF);
+    return lf === -1 ? { headEnd: crlf, bodyStart: crlf + 4 } : { headEnd: from + lf, bodyStart: from + lf + 2 };
+  }
+  const lf = buf.indexOf(LFLF, from);
+  return lf === -1 ? undefined : { headEnd: lf, bodyStart: lf + 2 };
+}
+
+export function parseMessage(buf: Buffer, options: ParseOptions): ParseResult {
+  const limits = options.limits === undefined ? DEFAULT_PARSE_LIMITS : { ...DEFAULT_PARSE_LIMITS, ...options.limits };
+  const partial = { isRequest: false, method: undefined as string | undefined, headers: new HeaderList() };
+  try {
+    return { ok: true, message: parseOrThrow(buf, options.datagram, limits, partial) };
+  } catch (err) {
+    const error = err instanceof SipParseError
+      ? err
+      : new SipParseError('SIP_BAD_HEADER', `unparseable message: ${(err as Error).message}`);
+    if (partial.headers.size > 0 || partial.isRequest) error.partial = partial;
+    return { ok: false, error };
+  }
+}
+
+function parseOrThrow(
+  buf: Buffer,
+  datagram: boolean,
+  limits: ParseLimits,
+  partial: { isRequest: boolean; method: string | undefined; headers: HeaderList },
+): SipMessage {
+  if (buf.length > limits.maxMessageBytes) {
+    throw new SipParseError('SIP_MESSAGE_TOO_LARGE', `message of ${buf.length} bytes exceeds the limit of ${limits.maxMessageBytes}`, 513);
+  }
+  // RFC 3261 §7.5: CRLFs before the start line are ignored.
+  let start = 0;
+  while (start < buf.length && (buf[start] === 0x0d || buf[start] === 0x0a)) start++;
+  // A datagram whose head lacks the closing empty line ends at the end of the packet
+  // (RFC 4475 §3.1.2.16 ends so); on a stream the framer only cuts complete heads.
+  const bounds = findHeadEnd(buf, start) ?? (datagram ? { headEnd: trimTrailingNewline(buf), bodyStart: buf.length } : undefined);
+  if (bounds === undefined) throw new SipParseError('SIP_INCOMPLETE', 'no empty line ends the header section');
+  const head = buf.toString('utf8', start, bounds.headEnd);
+
+  // Start line.
+  let lineEnd = head.indexOf('\n');
+  if (lineEnd === -1) lineEnd = head.length;
+  const startLine = head.charCodeAt(lineEnd - 1) === 0x0d ? head.slice(0, lineEnd - 1) : head.slice(0, lineEnd);
+  if (startLine.length > limits.maxLineLength) throw new SipParseError('SIP_LINE_TOO_LONG', `start line longer than ${limits.maxLineLength} characters`);
+
+  let message: SipMessage;
+  const headers = partial.headers;
+  if (startLine.startsWith('SIP/')) {
+    message = parseStatusLine(startLine, headers);
+  } else {
+    partial.isRequest = true;
+    message = parseRequestLine(startLine, headers, partial);
+  }
+
+  // Header lines, unfolding continuation lines (RFC 3261 §7.3.1).
+  let pos = lineEnd + 1;
+  let name: string | undefined;
+  let value = '';
+  let count = 0;
+  const flush = () => {
+    if (name === undefined) return;
+    if (++count > limits.maxHeaders) throw new SipParseError('SIP_TOO_MANY_HEADERS', `more than ${limits.maxHeaders} header lines`);
+    headers.appendRaw(name, value.trim(), canonicalKey(name));
+    name = undefined;
+  };
+  while (pos < head.length) {
+    let end = head.indexOf('\n', pos);
+    if (end === -1) end = head.length;
+    const line = head.charCodeAt(end - 1) === 0x0d ? head.slice(pos, end - 1) : head.slice(pos, end);
+    pos = end + 1;
+    if (line.length > limits.maxLineLength) throw new SipParseError('SIP_LINE_TOO_LONG', `header line longer than ${limits.maxLineLength} characters`);
+    const first = line.charCodeAt(0);
+    if (first === 0x20 || first === 0x09) {
+      if (name === undefined) throw new SipParseError('SIP_BAD_HEADER', 'continuation line before any header');
+      value += ' ' + line.trim();
+      continue;
+    }
+    flush();
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new SipParseError('SIP_BAD_HEADER', `header line "${truncate(line)}" has no name and colon`);
+    const rawName = line.slice(0, colon).trimEnd();
+    if (!isToken(rawName)) throw new SipParseError('SIP_BAD_HEADER', `header name "${truncate(rawName)}" is not a token`);
+    name = rawName;
+    value = line.slice(colon + 1);
+  }
+  flush();
+
+  validate(message, datagram);
+  message.body = extractBody(buf, bounds.bodyStart, message, datagram);
+  return message;
+}
+
+function trimTrailingNewline(buf: Buffer): number {
+  let end = buf.length;
+  while (end > 0 && (buf[end - 1] === 0x0a || buf[end - 1] === 0x0d)) end--;
+  return end;
+}
+
+function truncate(s: string): string {
+  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+
+const STATUS_RE = /^SIP\/([0-9]+\.[0-9]+) ([0-9]+)(?: (.*))?$/;
+
+function parseStatusLine(line: string, headers: HeaderList): SipResponse {
+  const m = STATUS_RE.exec(line.trimEnd());
+  if (m === null) throw new SipParseError('SIP_BAD_START_LINE', 'status line is not "SIP/2.0 code reason"');
+  const [, version, code = '', reason = ''] = m;
+  if (version !== '2.0') throw new SipParseError('SIP_BAD_VERSION', `SIP version ${version} is not supported`, 505);
+  if (code.length !== 3 || Number(code) < 100 || Number(code) > 699) {
+    throw new SipParseError('SIP_BAD_STATUS', `status code ${truncate(code)} is not 100 to 699`);
+  }
+  return new SipResponse(Number(code), reason, headers);
+}
+
+const VERSION_RE = /^SIP\/([0-9]+\.[0-9]+)$/i;
+
+function parseRequestLine(line: string, headers: HeaderList, partial: { method: string | undefined }): SipRequest {
+  // One SP between the parts (RFC 3261 §7.1); extra SP around them is tolerated as RFC 4475
+  // §3.1.2.8/§3.1.2.9 allow, but white space inside the Request-URI is not (§3.1.2.7).
+  const parts = line.trim().split(/ +/);
+  if (parts.length !== 3) {
+    throw new SipParseError('SIP_BAD_START_LINE', parts.length > 3 ? 'white space inside the Request-URI' : 'request line is not "METHOD Request-URI SIP/2.0"');
+  }
+  const [method = '', uriText = '', versionText = ''] = parts;
+  if (!isToken(method)) throw new SipParseError('SIP_BAD_START_LINE', `method "${truncate(method)}" is not a token`);
+  partial.method = method;
+  const v = VERSION_RE.exec(versionText);
+  if (v === null) throw new SipParseError('SIP_BAD_START_LINE', `"${truncate(versionText)}" is not a SIP version`);
+  if (v[1] !== '2.0') throw new SipParseError('SIP_BAD_VERSION', `SIP version ${v[1]} is not supported`, 505);
+  const uri = parseUri(uriText);
+  if (uri instanceof SipUri && uri.headers.size > 0) {
+    throw new SipParseError('SIP_BAD_URI', 'the Request-URI must not contain headers (RFC 3261 §19.1.1)');
+  }
+  return new SipRequest(method, uri, headers);
+}
+
+const MANDATORY = ['Via', 'From', 'To', 'Call-ID', 'CSeq'] as const;
+
+/** RFC 3261 §8.1.1 and §8.2: what every request and response must carry, checked up front. */
+function validate(message: SipMessage, datagram: boolean): void {
+  const h = message.headers;
+  for (const name of MANDATORY) {
+    if (!h.has(name)) throw new SipParseError('SIP_MISSING_HEADER', `missing ${name} header`);
+  }
+  for (const key of SINGLETON_HEADERS) {
+    if (h.count(key) > 1 && !sameValues(h.getLines(key))) {
+      const code = key === 'content-length' ? 'SIP_BAD_CONTENT_LENGTH' : 'SIP_DUPLICATE_HEADER';
+      throw new SipParseError(code, `more than one ${displayName(key)} header`);
+    }
+  }
+  // Parse the views every element needs, so that errors surface here and not later.
+  void message.topVia;
+  void message.from;
+  void message.to;
+  const cseq = message.cseq;
+  if (message.callId === '' || /\s/.test(message.callId)) throw new SipParseError('SIP_BAD_HEADER', 'Call-ID is empty or contains white space');
+  if (message.isRequest()) {
+    if (cseq.method !== message.method) {
+      throw new SipParseError('SIP_CSEQ_MISMATCH', `CSeq method ${cseq.method} does not match the request method ${message.method}`);
+    }
+    void message.maxForwards;
+  }
+  const length = h.get('Content-Length');
+  if (length === undefined) {
+    if (!datagram) throw new SipParseError('SIP_BAD_CONTENT_LENGTH', 'Content-Length is required on stream transports');
+  } else if (!/^[0-9]{1,10}$/.test(length)) {
+    throw new SipParseError('SIP_BAD_CONTENT_LENGTH', `Content-Length "${truncate(length)}" is not a number`);
+  }
+}
+
+function sameValues(values: string[]): boolean {
+  return values.every((v) => v === values[0]);
+}
+
+function extractBody(buf: Buffer, bodyStart: number, message: SipMessage, datagram: boolean): Buffer {
+  const available = buf.length - bodyStart;
+  const declared = message.contentLength;
+  if (declared === undefined) return buf.subarray(bodyStart);
+  if (declared > available) {
+    throw new SipParseError('SIP_TRUNCATED_BODY', `Content-Length ${declared} is larger than the ${available} bytes of body received`);
+  }
+  if (!datagram && declared < available) {
+    throw new SipParseError('SIP_BAD_CONTENT_LENGTH', `Content-Length ${declared} is smaller than the ${available} bytes framed`);
+  }
+  return buf.subarray(bodyStart, bodyStart + declared);
+}
