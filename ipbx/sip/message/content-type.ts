@@ -17,6 +17,6 @@ export function parseMediaType(text: string): MediaType {
   const [, type = '', subtype = '', paramText] = m;
   return {
     mediaType: `${type}/${subtype}`.toLowerCase(),
-    params: paramText === undefined ? new Map() : parseHeaderParams(paramText, 'Content-Type'),
+    params: paramText === undefined ? new Map<string, string | null>() : parseHeaderParams(paramText, 'Content-Type'),
   };
 }

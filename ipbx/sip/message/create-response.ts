@@ -3,7 +3,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { HeaderList } from './header-list.ts';
-import type { PartialMessage } from './sip-parse-error.ts';
+import { parseNameAddr, type NameAddr } from './name-addr.ts';
+import { SipParseError, type PartialMessage } from './sip-parse-error.ts';
 import { SipResponse, type SipRequest } from './sip-message.ts';
 import { reasonPhrase } from './reason-phrases.ts';
 
@@ -61,5 +62,20 @@ export function createErrorResponse(partial: PartialMessage, status: number, rea
   if (!h.has('Via') || !h.has('From') || !h.has('To') || !h.has('Call-ID') || !h.has('CSeq')) return undefined;
   const headers = new HeaderList();
   copyResponseHeaders(h, headers);
+  if (status > 100) addToTag(headers);
   return new SipResponse(status, reason.replace(/[\r\n]/g, ' ').slice(0, 120), headers);
+}
+
+/** RFC 3261 §8.2.6.2 (and §16.3 for proxies answering): a To tag on every response but 100, when To parses. */
+function addToTag(headers: HeaderList): void {
+  let to: NameAddr;
+  try {
+    to = parseNameAddr(headers.get('To') ?? '', 'To');
+  } catch (err) {
+    if (err instanceof SipParseError) return; // the To cannot be rewritten; it is echoed as received
+    throw err;
+  }
+  if (to.tag !== undefined) return;
+  to.tag = randomToken();
+  headers.set('To', to.toString());
 }

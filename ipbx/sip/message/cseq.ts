@@ -7,7 +7,7 @@ export interface CSeq {
   method: string;
 }
 
-const CSEQ_RE = /^([0-9]{1,10})[ \t]+([A-Za-z0-9\-.!%*_+`'~]+)$/;
+const CSEQ_RE = /^0*([0-9]{1,10})[ \t]+([A-Za-z0-9\-.!%*_+`'~]+)$/;
 
 export function parseCSeq(text: string): CSeq {
   const m = CSEQ_RE.exec(text.trim());

@@ -1,5 +1,5 @@
 // Public entry of the SIP message layer.
-export { SipParseError, type SipParseErrorCode, type PartialMessage } from './sip-parse-error.ts';
+export { SipParseError, SIP_PARSE_ERROR_CODES, type SipParseErrorCode, type PartialMessage } from './sip-parse-error.ts';
 export { HeaderList, type HeaderEntry } from './header-list.ts';
 export { canonicalKey, displayName, isListHeader } from './header-names.ts';
 export { splitList } from './split-list.ts';

@@ -68,7 +68,7 @@ export function parseNameAddr(text: string, context: string): NameAddr {
     if (/\s/.test(uriText)) bad(`${context}: white space inside <${uriText}>`);
     const uri = parseUri(uriText);
     const rest = s.slice(gt + 1);
-    return new NameAddr(uri, displayName, rest.trim() === '' ? new Map() : parseHeaderParams(rest, context));
+    return new NameAddr(uri, displayName, rest.trim() === '' ? new Map<string, string | null>() : parseHeaderParams(rest, context));
   }
   // addr-spec: no display name, no brackets; URIs with `,` `?` `;` must be bracketed (§20).
   if (s.includes('"')) bad(`${context}: unbalanced quote`);
@@ -77,5 +77,5 @@ export function parseNameAddr(text: string, context: string): NameAddr {
   if (uriText === '') bad(`${context}: empty address`);
   if (/[\s?,]/.test(uriText)) bad(`${context}: a URI with "?", "," or spaces must be in angle brackets`);
   const uri = parseUri(uriText);
-  return new NameAddr(uri, undefined, semi === -1 ? new Map() : parseHeaderParams(s.slice(semi), context));
+  return new NameAddr(uri, undefined, semi === -1 ? new Map<string, string | null>() : parseHeaderParams(s.slice(semi), context));
 }

@@ -84,19 +84,40 @@ function parseOrThrow(
   let lineEnd = head.indexOf('\n');
   if (lineEnd === -1) lineEnd = head.length;
   const startLine = head.charCodeAt(lineEnd - 1) === 0x0d ? head.slice(0, lineEnd - 1) : head.slice(0, lineEnd);
-  if (startLine.length > limits.maxLineLength) throw new SipParseError('SIP_LINE_TOO_LONG', `start line longer than ${limits.maxLineLength} characters`);
 
-  let message: SipMessage;
+  // A bad start line is reported only once the headers are read, so that `partial` carries the
+  // Via, From, To, Call-ID and CSeq a UAS needs to answer 400 or 505 (RFC 3261 §8.2.6, §21.5.26).
+  let message: SipMessage | undefined;
+  let startError: SipParseError | undefined;
   const headers = partial.headers;
-  if (startLine.startsWith('SIP/')) {
-    message = parseStatusLine(startLine, headers);
-  } else {
-    partial.isRequest = true;
-    message = parseRequestLine(startLine, headers, partial);
+  try {
+    if (startLine.length > limits.maxLineLength) throw new SipParseError('SIP_LINE_TOO_LONG', `start line longer than ${limits.maxLineLength} characters`);
+    if (startLine.startsWith('SIP/')) {
+      message = parseStatusLine(startLine, headers);
+    } else {
+      partial.isRequest = true;
+      message = parseRequestLine(startLine, headers, partial);
+    }
+  } catch (err) {
+    if (!(err instanceof SipParseError)) throw err;
+    startError = err;
   }
 
-  // Header lines, unfolding continuation lines (RFC 3261 §7.3.1).
-  let pos = lineEnd + 1;
+  try {
+    readHeaders(head, lineEnd + 1, limits, headers);
+  } catch (err) {
+    throw startError ?? err;
+  }
+  if (message === undefined) throw startError ?? new SipParseError('SIP_BAD_START_LINE', 'no start line');
+
+  validate(message, datagram);
+  message.body = extractBody(buf, bounds.bodyStart, message, datagram);
+  return message;
+}
+
+/** Header lines, unfolding continuation lines (RFC 3261 §7.3.1). */
+function readHeaders(head: string, from: number, limits: ParseLimits, headers: HeaderList): void {
+  let pos = from;
   let name: string | undefined;
   let value = '';
   let count = 0;
@@ -127,10 +148,6 @@ function parseOrThrow(
     value = line.slice(colon + 1);
   }
   flush();
-
-  validate(message, datagram);
-  message.body = extractBody(buf, bounds.bodyStart, message, datagram);
-  return message;
 }
 
 function trimTrailingNewline(buf: Buffer): number {
@@ -207,8 +224,11 @@ function validate(message: SipMessage, datagram: boolean): void {
   const length = h.get('Content-Length');
   if (length === undefined) {
     if (!datagram) throw new SipParseError('SIP_BAD_CONTENT_LENGTH', 'Content-Length is required on stream transports');
-  } else if (!/^[0-9]{1,10}$/.test(length)) {
-    throw new SipParseError('SIP_BAD_CONTENT_LENGTH', `Content-Length "${truncate(length)}" is not a number`);
+  } else {
+    const m = /^0*([0-9]{1,10})$/.exec(length);
+    if (m === null || Number(m[1]) > 0xffffffff) {
+      throw new SipParseError('SIP_BAD_CONTENT_LENGTH', `Content-Length "${truncate(length)}" is not a number from 0 to 4294967295`);
+    }
   }
 }
 

@@ -161,10 +161,12 @@ abstract class SipMessageBase {
 function parseCount(value: string | undefined, name: string, max: number): number | undefined {
   if (value === undefined) return undefined;
   const t = value.trim();
-  if (!/^[0-9]{1,10}$/.test(t) || Number(t) > max) {
+  // 1*DIGIT: leading zeros are legal (RFC 4475 §3.1.1.1), at most 10 significant digits.
+  const m = /^0*([0-9]{1,10})$/.exec(t);
+  if (m === null || Number(m[1]) > max) {
     throw new SipParseError('SIP_BAD_HEADER', `${name} "${t}" is not a number from 0 to ${max}`);
   }
-  return Number(t);
+  return Number(m[1]);
 }
 
 export class SipRequest extends SipMessageBase {

@@ -31,8 +31,8 @@ export class SipUri {
     this.password = init.password;
     this.host = init.host;
     this.port = init.port;
-    this.params = init.params ?? new Map();
-    this.headers = init.headers ?? new Map();
+    this.params = init.params ?? new Map<string, string | null>();
+    this.headers = init.headers ?? new Map<string, string>();
   }
 
   get transportParam(): string | undefined {
@@ -226,33 +226,63 @@ export function unescapeUriPart(s: string): string {
 // Parameters that must match when present in either URI (RFC 3261 §19.1.4).
 const SIGNIFICANT_PARAMS = ['transport', 'user', 'ttl', 'method', 'maddr'];
 
-/** URI equivalence per RFC 3261 §19.1.4. */
+// RFC 2396 reserved characters, plus `%` itself: their escapes are not equivalent to the
+// characters (RFC 3261 §19.1.4), so `sip:a%3Bb@h` differs from `sip:a;b@h`.
+const KEEP_ESCAPED = new Set([';', '/', '?', ':', '@', '&', '=', '+', '$', ',', '%']);
+
+/** The form compared: escapes of other characters decoded once, kept escapes in upper case. */
+function comparable(s: string): string {
+  if (s.indexOf('%') === -1) return s;
+  return s.replace(/%([0-9A-Fa-f]{2})/g, (m: string, hex: string) => {
+    const c = String.fromCharCode(parseInt(hex, 16));
+    return KEEP_ESCAPED.has(c) ? m.toUpperCase() : c;
+  });
+}
+
+/** Parameters by comparable lower-case name (`;%74ransport=` is `;transport=`). */
+function comparableParams(params: UriParams): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  for (const [k, v] of params) out.set(comparable(k).toLowerCase(), v);
+  return out;
+}
+
+/** URI equivalence per RFC 3261 §19.1.4 (SIP, SIPS) and RFC 3966 §4 (tel). */
 export function uriEquals(a: Uri, b: Uri): boolean {
   if (a instanceof SipUri && b instanceof SipUri) {
     if (a.scheme !== b.scheme) return false;
-    if (unescapeUriPart(a.user ?? '') !== unescapeUriPart(b.user ?? '')) return false;
-    if (unescapeUriPart(a.password ?? '') !== unescapeUriPart(b.password ?? '')) return false;
+    if (comparable(a.user ?? '') !== comparable(b.user ?? '')) return false;
+    if (comparable(a.password ?? '') !== comparable(b.password ?? '')) return false;
     if (a.host.toLowerCase() !== b.host.toLowerCase() || a.port !== b.port) return false;
+    const ap = comparableParams(a.params);
+    const bp = comparableParams(b.params);
     for (const name of SIGNIFICANT_PARAMS) {
-      if (!paramEquals(a.params.get(name), b.params.get(name))) return false;
+      if (!paramEquals(ap.get(name), bp.get(name))) return false;
     }
-    for (const [k, v] of a.params) {
-      if (b.params.has(k) && !paramEquals(v, b.params.get(k))) return false;
+    for (const [k, v] of ap) {
+      if (bp.has(k) && !paramEquals(v, bp.get(k))) return false;
     }
     if (a.headers.size !== b.headers.size) return false;
     for (const [k, v] of a.headers) {
-      const other = [...b.headers].find(([bk]) => bk.toLowerCase() === k.toLowerCase());
-      if (other === undefined || unescapeUriPart(other[1]) !== unescapeUriPart(v)) return false;
+      const name = comparable(k).toLowerCase();
+      const other = [...b.headers].find(([bk]) => comparable(bk).toLowerCase() === name);
+      if (other === undefined || comparable(other[1]) !== comparable(v)) return false;
     }
     return true;
   }
   if (a instanceof TelUri && b instanceof TelUri) {
-    return a.number.replace(/[-.()]/g, '') === b.number.replace(/[-.()]/g, '');
+    // Visual separators do not count; every parameter must be in both, with equal values.
+    const digits = (n: string) => n.replace(/[-.()]/g, '').toLowerCase();
+    if (digits(a.number) !== digits(b.number) || a.params.size !== b.params.size) return false;
+    const bp = comparableParams(b.params);
+    for (const [k, v] of comparableParams(a.params)) {
+      if (!bp.has(k) || !paramEquals(v, bp.get(k))) return false;
+    }
+    return true;
   }
   return a.toString() === b.toString();
 }
 
 function paramEquals(a: string | null | undefined, b: string | null | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  return unescapeUriPart(a ?? '').toLowerCase() === unescapeUriPart(b ?? '').toLowerCase();
+  return comparable(a ?? '').toLowerCase() === comparable(b ?? '').toLowerCase();
 }

@@ -55,13 +55,30 @@ export class Via {
   }
 }
 
-const VIA_RE = /^SIP[ \t]*\/[ \t]*2\.0[ \t]*\/[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]+([^;]*?)[ \t]*(;.*)?$/i;
+// Linear: the sent-by is everything up to the first `;`, trimmed afterwards. (A lazy sent-by
+// followed by `[ \t]*` backtracked quadratically on long runs of blanks.)
+const VIA_RE = /^SIP[ \t]*\/[ \t]*2\.0[ \t]*\/[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]+([^;]*)(;[\s\S]*)?$/i;
 
 export function parseVia(text: string): Via {
   const m = VIA_RE.exec(text.trim());
   if (m === null) throw new SipParseError('SIP_BAD_HEADER', `Via "${text}" is not "SIP/2.0/transport host[:port]"`);
   const [, transport = '', sentBy = '', paramText] = m;
-  const { host, port } = parseHostPort(sentBy, 'Via');
+  const { host, port } = parseHostPort(normalizeSentBy(sentBy), 'Via');
   const params = paramText === undefined ? new Map<string, string | null>() : parseHeaderParams(paramText, 'Via');
   return new Via(transport, host, port, params);
+}
+
+/** `host [ COLON port ]` where COLON = SWS ":" SWS (RFC 3261 §20.42, §25.1): blanks around `:` go. */
+function normalizeSentBy(text: string): string {
+  const close = text.startsWith('[') ? text.indexOf(']') : -1;
+  const colon = text.indexOf(':', close + 1);
+  return colon === -1 ? trimBlanks(text) : trimBlanks(text.slice(0, colon)) + ':' + trimBlanks(text.slice(colon + 1));
+}
+
+function trimBlanks(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s[a] === ' ' || s[a] === '\t')) a++;
+  while (b > a && (s[b - 1] === ' ' || s[b - 1] === '\t')) b--;
+  return s.slice(a, b);
 }

@@ -28,6 +28,8 @@ export interface Endpoint {
 export interface SendTarget extends Endpoint {
   protocol: TransportProtocol;
   flowId?: string | undefined;
+  /** TLS: the name to request (SNI) and to match the peer's certificate against, when not its IP. */
+  tlsServerName?: string | undefined;
 }
 
 /** Facts about a received message, stamped by the transport. */
