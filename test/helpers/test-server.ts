@@ -37,7 +37,9 @@ export class TestServer {
     this.transport = transport;
     this.#accounts = options.accounts ?? { alice: 'wonderland' };
     this.#realm = options.realm ?? 'voiplab.test';
-    this.digest = new DigestServer({ realm: this.#realm, secret: randomBytes(32), algorithms: options.algorithms ?? ['SHA-256', 'MD5'] });
+    // MD5 on top: SIPp 3.6 and many desk phones answer only the first challenge; RFC 8760
+    // clients (ours included) pick the strongest offered, SHA-256, from below it.
+    this.digest = new DigestServer({ realm: this.#realm, secret: randomBytes(32), algorithms: options.algorithms ?? ['MD5', 'SHA-256'] });
     this.stack = new SipStack({ transport, userAgent: 'voiplab-test-server' });
     this.stack.onRequest((req) => this.#handle(req));
   }

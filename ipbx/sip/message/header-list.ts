@@ -33,13 +33,13 @@ export class HeaderList implements Iterable<HeaderEntry> {
     this.appendRaw(name.length === 1 ? displayName(key) : name, value, key);
   }
 
-  /** Adds before every other header of this name (a proxy's Via, a Record-Route). */
+  /** Adds before every other header of this name (a proxy's Via, a Record-Route), or first of all. */
   prepend(name: string, value: string): void {
     const key = canonicalKey(name);
     const at = this.#entries.findIndex((e) => e.key === key);
     const entry = { key, name: name.length === 1 ? displayName(key) : name, value };
-    if (at === -1) this.#entries.push(entry);
-    else this.#entries.splice(at, 0, entry);
+    // With none of this name yet, the top of the message: where a Via or Record-Route belongs.
+    this.#entries.splice(at === -1 ? 0 : at, 0, entry);
     this.#version++;
   }
 
@@ -73,6 +73,20 @@ export class HeaderList implements Iterable<HeaderEntry> {
     else this.#entries[at] = { key, name: entry.name, value: rest.join(', ') };
     this.#version++;
     return first;
+  }
+
+  /** Replaces the first value of a header in place (a `Via: a, b` line keeps `b`), keeping the line's position and spelling. */
+  replaceFirstValue(name: string, value: string): void {
+    const key = canonicalKey(name);
+    const at = this.#entries.findIndex((e) => e.key === key);
+    const entry = this.#entries[at];
+    if (entry === undefined) {
+      this.append(name, value);
+      return;
+    }
+    const rest = isListHeader(key) ? splitList(entry.value).slice(1) : [];
+    this.#entries[at] = { key, name: entry.name, value: [value, ...rest].join(', ') };
+    this.#version++;
   }
 
   has(name: string): boolean {

@@ -25,15 +25,6 @@ export function stampVia(request: SipRequest, source: MessageSource): boolean {
 }
 
 function replaceTopVia(request: SipRequest, value: string): void {
-  const headers = request.headers;
-  let name = 'Via';
-  for (const h of headers) {
-    if (h.key === 'via') {
-      name = h.name;
-      break;
-    }
-  }
-  // Splits `Via: a, b` when needed, so only the first value is replaced and order is kept.
-  headers.removeFirstValue('Via');
-  headers.prepend(name, value);
+  // Only the first value of a `Via: a, b` line changes; the line keeps its place and spelling.
+  request.headers.replaceFirstValue('Via', value);
 }
