@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'bench/results/**', 'softphone/dist/**', 'data/**'] },
+  { ignores: ['node_modules/**', 'tmp/**', 'bench/results/**', 'softphone/dist/**', 'data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

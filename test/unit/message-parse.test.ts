@@ -629,11 +629,19 @@ void describe('createErrorResponse', () => {
     assert.ok(res.reason.length <= 120);
   });
 
-  void it('gives nothing for an ACK, a response, or a request too broken to address (RFC 3261 §17.2.1, §8.2)', () => {
+  void it('answers a request missing Call-ID with a 400 that carries its Via, so the sender can match it (RFC 4475 §3.3.1)', () => {
+    const noCallId = failure(request({ set: { 'Call-ID': null } }), UDP, 'SIP_MISSING_HEADER');
+    const reply = createErrorResponse(noCallId.partial ?? assert.fail(), 400, noCallId.reason) ?? assert.fail('no reply');
+    assert.equal(reply.status, 400);
+    assert.equal(reply.headers.has('Call-ID'), false);
+    assert.equal(reply.headers.count('Via'), 1);
+  });
+
+  void it('gives nothing for an ACK, a response, or a request without a Via (RFC 3261 §17.2.1, §8.2)', () => {
     const ack = failure(request({ start: 'ACK sip:bob@biloxi.example.com SIP/2.0', set: { CSeq: '63104 INVITE' } }), UDP, 'SIP_CSEQ_MISMATCH');
     assert.equal(createErrorResponse(ack.partial ?? assert.fail(), 400, ack.reason), undefined);
-    const noCallId = failure(request({ set: { 'Call-ID': null } }), UDP, 'SIP_MISSING_HEADER');
-    assert.equal(createErrorResponse(noCallId.partial ?? assert.fail(), 400, noCallId.reason), undefined);
+    const noVia = failure(request({ set: { Via: null } }), UDP, 'SIP_MISSING_HEADER');
+    assert.equal(createErrorResponse(noVia.partial ?? assert.fail(), 400, noVia.reason), undefined);
     const tail = ['Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1', 'From: <sip:a@example.com>;tag=1', 'To: <sip:b@example.com>', 'Call-ID: c', 'CSeq: 1 INVITE'];
     const response = failure(wire(['SIP/2.0 999 Nope', ...tail]), UDP, 'SIP_BAD_STATUS');
     if (response.partial !== undefined) {

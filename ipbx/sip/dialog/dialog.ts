@@ -2,8 +2,9 @@
 // the remote target and both CSeq spaces, builds in-dialog requests (§12.2.1.1) and checks
 // incoming ones (§12.2.2).
 
+import type { NameAddr} from '../message/index.ts';
 import {
-  HeaderList, NameAddr, SipRequest, SipUri, formatCSeq, type SipResponse, type Uri,
+  HeaderList, SipRequest, SipUri, formatCSeq, type SipResponse, type Uri,
 } from '../message/index.ts';
 
 export const DialogState = {
@@ -21,7 +22,7 @@ const ALLOWED: Record<DialogState, readonly DialogState[]> = {
 
 export class DialogError extends Error {
   override readonly name = 'DialogError';
-  readonly code: 'DIALOG_ILLEGAL_TRANSITION' | 'DIALOG_NO_TAG' | 'DIALOG_NO_CONTACT' | 'DIALOG_TERMINATED';
+  readonly code: 'DIALOG_ILLEGAL_TRANSITION' | 'DIALOG_NO_TAG' | 'DIALOG_TERMINATED';
   constructor(code: DialogError['code'], message: string) {
     super(message);
     this.code = code;
@@ -104,19 +105,18 @@ export class Dialog {
    * Route set: Record-Route of the response, reversed.
    */
   static fromUacResponse(request: SipRequest, response: SipResponse, localContact: NameAddr): Dialog {
-    const remoteTag = response.to.tag;
     const localTag = request.from.tag;
-    if (remoteTag === undefined || localTag === undefined) {
-      throw new DialogError('DIALOG_NO_TAG', 'a dialog needs both a From tag and a To tag');
-    }
-    const contact = response.contacts[0];
-    if (contact === undefined) throw new DialogError('DIALOG_NO_CONTACT', 'the response that creates a dialog must have a Contact (RFC 3261 §12.1.2)');
+    if (localTag === undefined) throw new DialogError('DIALOG_NO_TAG', 'our request has no From tag');
+    // §12.1.2: an RFC 2543 peer may answer without a To tag; the remote tag is then empty.
+    const remoteTag = response.to.tag ?? '';
+    // §12.1.2 requires a Contact; peers that omit it still get a dialog, targeted at their AOR.
+    const remoteTarget = response.contacts[0]?.uri ?? response.to.uri;
     return new Dialog({
       id: { callId: request.callId, localTag, remoteTag },
       state: response.status >= 200 ? DialogState.Confirmed : DialogState.Early,
       localUri: request.from,
       remoteUri: response.to,
-      remoteTarget: contact.uri,
+      remoteTarget,
       routeSet: [...response.recordRoutes].reverse(),
       localSeq: request.cseq.seq,
       remoteSeq: undefined,
@@ -130,10 +130,10 @@ export class Dialog {
    * Route set: Record-Route of the request, in order.
    */
   static fromUasRequest(request: SipRequest, localTag: string, localContact: NameAddr, state: DialogState = DialogState.Confirmed): Dialog {
-    const remoteTag = request.from.tag;
-    if (remoteTag === undefined) throw new DialogError('DIALOG_NO_TAG', 'the request has no From tag');
-    const contact = request.contacts[0];
-    if (contact === undefined) throw new DialogError('DIALOG_NO_CONTACT', 'a dialog-creating request must have a Contact (RFC 3261 §12.1.1)');
+    // §12.1.1: an RFC 2543 request may have no From tag; the remote tag is then empty.
+    const remoteTag = request.from.tag ?? '';
+    // §8.1.1.8 requires a Contact; requests without one (RFC 4475 §3.1.1.10) are targeted at their AOR.
+    const remoteTarget = request.contacts[0]?.uri ?? request.from.uri;
     const localUri = request.to.clone();
     localUri.tag = localTag;
     return new Dialog({
@@ -141,7 +141,7 @@ export class Dialog {
       state,
       localUri,
       remoteUri: request.from,
-      remoteTarget: contact.uri,
+      remoteTarget,
       routeSet: request.recordRoutes,
       localSeq: undefined,
       remoteSeq: request.cseq.seq,

@@ -59,7 +59,9 @@ function copyResponseHeaders(from: HeaderList, to: HeaderList): void {
 export function createErrorResponse(partial: PartialMessage, status: number, reason: string): SipResponse | undefined {
   if (!partial.isRequest || partial.method === 'ACK') return undefined;
   const h = partial.headers;
-  if (!h.has('Via') || !h.has('From') || !h.has('To') || !h.has('Call-ID') || !h.has('CSeq')) return undefined;
+  // The reply goes straight back to the source; the Via lets the sender match it to its request,
+  // so it is sent even when From, To, Call-ID or CSeq are missing (RFC 4475 §3.3.1 wants a 400).
+  if (!h.has('Via')) return undefined;
   const headers = new HeaderList();
   copyResponseHeaders(h, headers);
   if (status > 100) addToTag(headers);

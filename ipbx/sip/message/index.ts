@@ -14,3 +14,4 @@ export { parseMessage, findHeadEnd, DEFAULT_PARSE_LIMITS, type ParseLimits, type
 export { serializeMessage, serializeHead } from './serialize-message.ts';
 export { createResponse, createErrorResponse, randomToken, type ResponseOptions } from './create-response.ts';
 export { reasonPhrase } from './reason-phrases.ts';
+export { KNOWN_METHODS, isKnownMethod } from './methods.ts';

@@ -6,6 +6,7 @@
 import { canonicalKey, SINGLETON_HEADERS, displayName } from './header-names.ts';
 import { HeaderList } from './header-list.ts';
 import { isToken } from './header-params.ts';
+import { isKnownMethod } from './methods.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { SipRequest, SipResponse, type SipMessage } from './sip-message.ts';
 import { SipUri, parseUri } from './uri.ts';
@@ -217,7 +218,13 @@ function validate(message: SipMessage, datagram: boolean): void {
   if (message.callId === '' || /\s/.test(message.callId)) throw new SipParseError('SIP_BAD_HEADER', 'Call-ID is empty or contains white space');
   if (message.isRequest()) {
     if (cseq.method !== message.method) {
-      throw new SipParseError('SIP_CSEQ_MISMATCH', `CSeq method ${cseq.method} does not match the request method ${message.method}`);
+      // An unknown method is the bigger problem, and the one a UAS reports (RFC 4475 §3.1.2.18).
+      const unknown = !isKnownMethod(message.method);
+      throw new SipParseError(
+        'SIP_CSEQ_MISMATCH',
+        `${unknown ? `unknown method ${message.method}, and its ` : ''}CSeq method ${cseq.method} does not match the request method ${message.method}`,
+        unknown ? 501 : 400,
+      );
     }
     void message.maxForwards;
   }

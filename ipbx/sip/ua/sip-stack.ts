@@ -8,9 +8,10 @@
 import type { Clock, TimerHandle } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import { DigestClient, type DigestClientOptions } from '../digest/index.ts';
-import { Dialog } from '../dialog/index.ts';
+import type { Dialog } from '../dialog/index.ts';
+import type { SipResponse} from '../message/index.ts';
 import {
-  HeaderList, NameAddr, SipRequest, SipResponse, SipUri, createResponse, formatCSeq, randomToken,
+  HeaderList, NameAddr, SipRequest, SipUri, createResponse, formatCSeq, randomToken,
   reasonPhrase, type Uri,
 } from '../message/index.ts';
 import { TransactionLayer, type ServerTransaction, type TimerConfig } from '../transaction/index.ts';
@@ -97,7 +98,7 @@ export class SipStack implements ResponseSink {
     this.clock = options.clock ?? systemClock;
     this.userAgent = options.userAgent ?? 'voiplab';
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
-    this.#onError = options.onError ?? (() => undefined);
+    this.#onError = options.onError ?? ((err: unknown) => process.emitWarning(err instanceof Error ? err : String(err), { code: 'SIP_STACK_ERROR' }));
     this.#t1 = options.timers?.T1 ?? 500;
     this.#t2 = options.timers?.T2 ?? 4000;
     this.transactions = new TransactionLayer({

@@ -2,7 +2,7 @@
 // method (405/501), URI scheme (416), Require (420), body type (415) and Accept (406).
 // Each check is named after its section so a failing response can be traced to the RFC.
 
-import { createResponse, type SipRequest, type SipResponse } from '../message/index.ts';
+import { createResponse, isKnownMethod, type SipRequest, type SipResponse } from '../message/index.ts';
 
 export interface UasPolicy {
   /** Methods the application handles; others get 405 (known) or 501 (unknown). */
@@ -13,15 +13,9 @@ export interface UasPolicy {
   acceptedContentTypes: readonly string[];
 }
 
-/** Methods RFC 3261 and its common extensions define: a UA that does not allow one answers 405, not 501. */
-const KNOWN_METHODS = new Set([
-  'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY',
-  'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE',
-]);
-
 function rfc3261_8_2_1(request: SipRequest, policy: UasPolicy): SipResponse | undefined {
   if (policy.allowedMethods.includes(request.method)) return undefined;
-  const status = KNOWN_METHODS.has(request.method) ? 405 : 501;
+  const status = isKnownMethod(request.method) ? 405 : 501;
   return createResponse(request, status, { headers: [['Allow', policy.allowedMethods.join(', ')]] });
 }
 
