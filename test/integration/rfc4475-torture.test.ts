@@ -9,9 +9,10 @@ import { createHash } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket as TcpSocket } from 'node:net';
+import { RFC4475_DIR } from '../helpers/rfc4475-kit.ts';
 import { TestServer } from '../helpers/test-server.ts';
 
-const TORTURE_DIR = process.env['RFC4475_DIR'] ?? new URL('../../../shared/rfc4475/', import.meta.url).pathname;
+const TORTURE_DIR = RFC4475_DIR;
 
 interface Expectation { allow: string[]; ideal?: string[] }
 interface ManifestEntry {

@@ -1,4 +1,4 @@
-// RFC 4475 torture messages, read from the shared hold-out kit at test time: every message parses
+// RFC 4475 torture messages, read from the kit in test/fixtures/rfc4475 at test time: every message parses
 // without throwing over UDP and TCP, every outcome is one the manifest allows, and the fields that
 // each message is about are asserted.
 
@@ -24,8 +24,9 @@ import {
   type SipResponse,
   type Uri,
 } from '../../ipbx/sip/message/index.ts';
+import { RFC4475_DIR } from '../helpers/rfc4475-kit.ts';
 
-const KIT = '/work/shared/rfc4475/';
+const KIT = RFC4475_DIR;
 
 interface ManifestEntry {
   name: string;

@@ -16,8 +16,9 @@ import {
   type ParseOptions,
   type SipMessage,
 } from '../../ipbx/sip/message/index.ts';
+import { RFC4475_DIR } from '../helpers/rfc4475-kit.ts';
 
-const KIT = '/work/shared/rfc4475/';
+const KIT = RFC4475_DIR;
 const manifest = JSON.parse(readFileSync(KIT + 'manifest.json', 'utf8')) as { messages: Array<{ name: string; file: string }> };
 const corpus = new Map(manifest.messages.map((m) => [m.name, readFileSync(KIT + m.file)]));
 const MODES: ParseOptions[] = [{ datagram: true }, { datagram: false }];

@@ -1,7 +1,7 @@
 // Public entry of SIP digest authentication (RFC 3261 §22, RFC 7616, RFC 8760).
 
 export { DigestError, DIGEST_ERROR_CODES, type DigestErrorCode } from './digest-errors.ts';
-export { parseAuthValue, serializeAuthValue, isToken, type AuthValue, type AuthValueKind } from './auth-params.ts';
+export { parseAuthValue, serializeAuthValue, type AuthValue, type AuthValueKind } from './auth-params.ts';
 export {
   DIGEST_ALGORITHMS,
   parseAlgorithm,

@@ -6,6 +6,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { SipUri, type NameAddr, type Uri } from '../message/index.ts';
+import { defaultPort } from '../transaction/index.ts';
 import type { SendTarget, TransportProtocol } from '../transport/transport-types.ts';
 
 export class TargetError extends Error {
@@ -33,10 +34,6 @@ export function uriTransport(uri: SipUri): TransportProtocol {
     return protocol;
   }
   return uri.scheme === 'sips' ? 'tls' : 'udp';
-}
-
-export function defaultPort(protocol: TransportProtocol): number {
-  return protocol === 'tls' || protocol === 'wss' ? 5061 : 5060;
 }
 
 /** Strips IPv6 brackets: `[::1]` → `::1`. */
