@@ -43,7 +43,7 @@ export function dialogKey(id: DialogId): string {
 /** Methods that refresh the remote target (RFC 3261 §12.2; RFC 3311 UPDATE). */
 const TARGET_REFRESH = new Set(['INVITE', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'REFER']);
 
-export type IncomingCheck = { ok: true } | { ok: false; status: 500; reason: string };
+export type IncomingCheck = { ok: true } | { ok: false; status: 481 | 500; reason: string };
 
 interface DialogInit {
   id: DialogId;
@@ -65,7 +65,7 @@ export class Dialog {
   readonly localUri: NameAddr;
   readonly remoteUri: NameAddr;
   remoteTarget: Uri;
-  readonly routeSet: readonly NameAddr[];
+  #routeSet: readonly NameAddr[];
   localSeq: number | undefined;
   remoteSeq: number | undefined;
   readonly secure: boolean;
@@ -77,7 +77,7 @@ export class Dialog {
     this.localUri = init.localUri;
     this.remoteUri = init.remoteUri;
     this.remoteTarget = init.remoteTarget;
-    this.routeSet = init.routeSet;
+    this.#routeSet = init.routeSet;
     this.localSeq = init.localSeq;
     this.remoteSeq = init.remoteSeq;
     this.secure = init.secure;
@@ -86,6 +86,11 @@ export class Dialog {
 
   get state(): DialogState {
     return this.#state;
+  }
+
+  /** Fixed once the dialog is confirmed; an early dialog takes the 2xx's instead (§13.2.2.4). */
+  get routeSet(): readonly NameAddr[] {
+    return this.#routeSet;
   }
 
   get key(): string {
@@ -198,6 +203,8 @@ export class Dialog {
    * a target refresh updates the remote target.
    */
   receiveRequest(request: SipRequest): IncomingCheck {
+    // §12.2.2: a request for a dialog that is over is answered 481, not used to revive it.
+    if (this.#state === DialogState.Terminated) return { ok: false, status: 481, reason: 'Call/Transaction Does Not Exist' };
     const seq = request.cseq.seq;
     if (request.method !== 'ACK' && request.method !== 'CANCEL') {
       if (this.remoteSeq !== undefined && seq < this.remoteSeq) {
@@ -212,10 +219,17 @@ export class Dialog {
     return { ok: true };
   }
 
-  /** A 2xx to our target-refresh request updates the remote target (§12.2.1.2); a 2xx confirms an early dialog. */
+  /**
+   * A 2xx to our target-refresh request updates the remote target (§12.2.1.2); a 2xx to the INVITE
+   * confirms an early dialog and recomputes its route set from the 2xx's Record-Route (§13.2.2.4:
+   * RFC 2543 proxies need not mirror Record-Route in a 1xx).
+   */
   receiveResponse(request: SipRequest, response: SipResponse): void {
     if (response.status >= 200 && response.status < 300) {
-      if (this.#state === DialogState.Early && request.method === 'INVITE') this.transition(DialogState.Confirmed);
+      if (this.#state === DialogState.Early && request.method === 'INVITE') {
+        this.transition(DialogState.Confirmed);
+        this.#routeSet = [...response.recordRoutes].reverse();
+      }
       if (TARGET_REFRESH.has(request.method)) {
         const contact = response.contacts[0];
         if (contact !== undefined) this.remoteTarget = contact.uri;

@@ -1,6 +1,7 @@
 // The SIP user-agent core (RFC 3261 §8, §13, §9, §22): ties the transport and transaction
 // layers together for applications (the IPBX, the desk-phone emulator, tests).
-// - UAS: §8.2 checks, CANCEL handling, 2xx retransmission until the ACK (§13.3.1.4).
+// - UAS: §8.2 checks, CANCEL handling, 2xx retransmission (UDP) until the ACK and a report when
+//   none comes (§13.3.1.4).
 // - UAC: Via/Max-Forwards filled in, next hop resolved, timeouts and transport errors turned
 //   into 408/503 (§8.1.3.1), digest challenges answered once (and again when stale), ACK for
 //   2xx sent and re-sent on 2xx retransmissions (§13.2.2.4), CANCEL (§9.1).
@@ -14,7 +15,7 @@ import {
   HeaderList, NameAddr, SipRequest, SipUri, createResponse, formatCSeq, randomToken,
   reasonPhrase, type Uri,
 } from '../message/index.ts';
-import { TransactionLayer, type ServerTransaction, type TimerConfig } from '../transaction/index.ts';
+import { TransactionLayer, responseTarget, type ServerTransaction, type TimerConfig } from '../transaction/index.ts';
 import { isReliable, viaTransport, type IncomingMessage, type MessageSource, type SendTarget, type SipTransportLayer, type TransportProtocol } from '../transport/transport-types.ts';
 import { IncomingRequest, type ResponseSink } from './incoming-request.ts';
 import { nextHopUri, resolveTarget } from './resolve-target.ts';
@@ -91,6 +92,8 @@ export class SipStack implements ResponseSink {
   #pendingAcks = new Map<string, PendingAck>();
   /** ACKs we sent for 2xx, to re-send when the 2xx is retransmitted, by Call-ID + CSeq + To tag. */
   #sentAcks = new Map<string, { ack: SipRequest; target: SendTarget; expires: TimerHandle }>();
+  /** Authorization lines of INVITEs answered 2xx, which their ACK repeats (§13.2.2.4), by Call-ID + CSeq. */
+  #inviteCredentials = new Map<string, { lines: Array<[string, string]>; expires: TimerHandle }>();
   #closed = false;
 
   constructor(options: SipStackOptions) {
@@ -124,8 +127,10 @@ export class SipStack implements ResponseSink {
     this.#closed = true;
     for (const p of this.#pendingAcks.values()) { p.timer.cancel(); p.giveUp.cancel(); }
     for (const s of this.#sentAcks.values()) s.expires.cancel();
+    for (const c of this.#inviteCredentials.values()) c.expires.cancel();
     this.#pendingAcks.clear();
     this.#sentAcks.clear();
+    this.#inviteCredentials.clear();
     this.transactions.close();
     await this.transport.close();
   }
@@ -171,16 +176,22 @@ export class SipStack implements ResponseSink {
     }
   }
 
-  /** §9.2: 200 to the CANCEL; 487 to the INVITE if it has no final response yet. */
+  /**
+   * §9.2: 481 when no INVITE transaction matches; otherwise "as long as the CANCEL matched an
+   * existing transaction, the UAS answers the CANCEL request itself with a 200 (OK)", and a 487
+   * ends the INVITE if it has no final response yet (once it has one, the CANCEL changes nothing).
+   */
   #onCancel(cancel: SipRequest, cancelTransaction: ServerTransaction): void {
     const inviteTransaction = this.transactions.findInviteServerTransaction(cancel);
-    const invite = inviteTransaction === undefined ? undefined : this.#invitesByTransaction.get(inviteTransaction);
-    if (invite === undefined) {
+    if (inviteTransaction === undefined) {
       cancelTransaction.respond(this.#withServer(createResponse(cancel, 481)));
       return;
     }
-    cancelTransaction.respond(this.#withServer(createResponse(cancel, 200, { toTag: invite.toTag })));
-    if (invite.finalResponse === undefined) {
+    const invite = this.#invitesByTransaction.get(inviteTransaction);
+    // §9.2: the To tag of the 200 SHOULD be the one of the INVITE's responses.
+    const toTag = invite?.toTag ?? inviteTransaction.finalResponse?.to.tag;
+    cancelTransaction.respond(this.#withServer(createResponse(cancel, 200, toTag === undefined ? {} : { toTag })));
+    if (invite !== undefined && invite.finalResponse === undefined) {
       invite.markCancelled();
       if (invite.finalResponse === undefined) invite.respond(487);
     }
@@ -202,12 +213,16 @@ export class SipStack implements ResponseSink {
     return response;
   }
 
-  /** §13.3.1.4: over UDP the UAS core re-sends its 2xx (T1 doubling to T2) until the ACK, for 64·T1. */
+  /**
+   * §13.3.1.4: the UAS core re-sends its 2xx (T1 doubling to T2) until the ACK, for 64·T1. Over a
+   * reliable transport it is not re-sent, but the ACK is awaited all the same: "If the server
+   * retransmits the 2xx response for 64*T1 seconds without receiving an ACK, ... the session
+   * SHOULD be terminated", and over TCP/WS the application needs that news just as much.
+   */
   #retransmit2xx(incoming: IncomingRequest, response: SipResponse): void {
     const key = ackKey(response.callId, response.cseq.seq, response.to.tag);
-    const source = incoming.source;
-    if (isReliable(source.protocol)) return;
-    const target: SendTarget = { protocol: source.protocol, address: source.address, port: source.port, flowId: source.flowId };
+    // §18.2.2 / RFC 3581: where the first 2xx went (the Via's sent-by unless rport), not simply the source.
+    const target = responseTarget(incoming.request, incoming.source);
     const pending: PendingAck = {
       response, target, interval: this.#t1,
       timer: { cancel: () => undefined },
@@ -224,8 +239,10 @@ export class SipStack implements ResponseSink {
         schedule();
       });
     };
-    schedule();
-    this.#pendingAcks.get(key)?.timer.cancel();
+    if (!isReliable(target.protocol)) schedule();
+    const previous = this.#pendingAcks.get(key);
+    previous?.timer.cancel();
+    previous?.giveUp.cancel();
     this.#pendingAcks.set(key, pending);
   }
 
@@ -285,21 +302,43 @@ export class SipStack implements ResponseSink {
     const digest = options.credentials === undefined ? undefined
       : options.credentials instanceof DigestClient ? options.credentials : new DigestClient(options.credentials);
     let current = request;
-    // One answer to a challenge, and one more when the server says our nonce went stale.
     for (let attempt = 0; ; attempt++) {
       const response = await this.#sendOnce(current, target, options);
-      const challenged = response.status === 401 || response.status === 407;
-      if (!challenged || digest === undefined || attempt >= 2) return response;
-      const values = response.status === 401 ? response.wwwAuthenticate : response.proxyAuthenticate;
-      if (attempt === 1 && !values.some((v) => /stale\s*=\s*"?true/i.test(v))) return response;
-      let authorization: string;
-      try {
-        authorization = digest.authorize({ challengeValues: values, method: current.method, uri: current.uri.toString(), body: current.body });
-      } catch {
+      const retry = digest === undefined ? undefined : this.#answerChallenge(digest, current, response, attempt);
+      if (retry === undefined) {
+        this.#keepCredentials(current, response);
         return response;
       }
-      current = this.#nextAttempt(current, response.status === 401 ? 'Authorization' : 'Proxy-Authorization', authorization);
+      current = retry;
     }
+  }
+
+  /** One answer to a challenge, and one more when the server says our nonce went stale. */
+  #answerChallenge(digest: DigestClient, request: SipRequest, response: SipResponse, attempt: number): SipRequest | undefined {
+    const challenged = response.status === 401 || response.status === 407;
+    if (!challenged || attempt >= 2) return undefined;
+    const values = response.status === 401 ? response.wwwAuthenticate : response.proxyAuthenticate;
+    if (attempt === 1 && !values.some((v) => /stale\s*=\s*"?true/i.test(v))) return undefined;
+    let authorization: string;
+    try {
+      authorization = digest.authorize({ challengeValues: values, method: request.method, uri: request.uri.toString(), body: request.body });
+    } catch {
+      return undefined;
+    }
+    return this.#nextAttempt(request, response.status === 401 ? 'Authorization' : 'Proxy-Authorization', authorization);
+  }
+
+  /** §13.2.2.4: "The ACK MUST contain the same credentials as the INVITE": kept for ack(), as long as a 2xx may come. */
+  #keepCredentials(request: SipRequest, response: SipResponse): void {
+    if (request.method !== 'INVITE' || response.status < 200 || response.status >= 300) return;
+    const lines: Array<[string, string]> = [];
+    for (const name of ['Authorization', 'Proxy-Authorization']) {
+      for (const line of request.headers.getLines(name)) lines.push([name, line]);
+    }
+    if (lines.length === 0) return;
+    const key = `${request.callId}\u0000${request.cseq.seq}`;
+    this.#inviteCredentials.get(key)?.expires.cancel();
+    this.#inviteCredentials.set(key, { lines, expires: this.clock.setTimer(64 * this.#t1, () => this.#inviteCredentials.delete(key)) });
   }
 
   /** §22.2: the retried request has the same Call-ID and tags, CSeq + 1, a new branch. */
@@ -316,10 +355,19 @@ export class SipStack implements ResponseSink {
     this.#addVia(request, target.protocol);
     options.onSent?.(request);
     return new Promise<SipResponse>((resolve) => {
+      let settled = false;
       this.transactions.sendRequest(request, target, {
         onResponse: (response) => {
-          if (response.status < 200) options.onProvisional?.(response);
-          else resolve(response);
+          if (response.status < 200) {
+            if (!settled) options.onProvisional?.(response);
+          } else if (!settled) {
+            settled = true;
+            resolve(response);
+          } else {
+            // RFC 6026 §8.4: in Accepted the ICT hands up every later 2xx; a retransmission of the
+            // one we acknowledged gets the same ACK again (§13.2.2.4).
+            this.#resendAck(response);
+          }
         },
         onTimeout: () => resolve(localResponse(request, 408)),
         onTransportError: () => resolve(localResponse(request, 503)),
@@ -357,6 +405,7 @@ export class SipStack implements ResponseSink {
    */
   async ack(dialog: Dialog, inviteCSeq: number, options: { body?: Buffer; contentType?: string; target?: SendTarget } = {}): Promise<void> {
     const ack = dialog.createRequest('ACK', { cseq: inviteCSeq });
+    for (const [name, line] of this.#inviteCredentials.get(`${dialog.id.callId}\u0000${inviteCSeq}`)?.lines ?? []) ack.headers.append(name, line);
     if (options.body !== undefined) {
       ack.body = options.body;
       ack.headers.set('Content-Type', options.contentType ?? 'application/sdp');
@@ -380,7 +429,11 @@ export class SipStack implements ResponseSink {
   }
 
   #onStrayResponse(response: SipResponse): void {
-    // A retransmitted 2xx to an INVITE whose ACK we already sent: send it again (§13.2.2.4).
+    this.#resendAck(response);
+  }
+
+  /** A retransmitted 2xx to an INVITE whose ACK we already sent: send it again (§13.2.2.4). */
+  #resendAck(response: SipResponse): void {
     if (response.cseq.method !== 'INVITE' || response.status < 200 || response.status >= 300) return;
     const sent = this.#sentAcks.get(ackKey(response.callId, response.cseq.seq, response.to.tag));
     if (sent !== undefined) this.transport.send(sent.ack, sent.target).catch(this.#onError);
