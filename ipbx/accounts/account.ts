@@ -1,0 +1,21 @@
+// An account as the IPBX uses it: credentials only as digest HA1 hashes (realm = the SIP domain).
+
+import type { DigestHashName } from '../sip/index.ts';
+import type { TransportProtocol } from '../sip/index.ts';
+
+export interface Account {
+  extension: string;
+  displayName: string;
+  /** HA1 per algorithm: H(extension:domain:password). The password itself is never kept. */
+  ha1: Partial<Record<DigestHashName, string>>;
+  enabled: boolean;
+  /** Transports this account may register and call over. */
+  transports: TransportProtocol[];
+  maxContacts: number;
+}
+
+/** Read access to accounts, for the registrar, the router and the B2BUA. */
+export interface AccountDirectory {
+  get(extension: string): Account | undefined;
+  list(): Account[];
+}

@@ -1,0 +1,139 @@
+// The schema of voiplab.yaml, declared once: TypeBox gives the JSON Schema (validated with ajv,
+// committed as config.schema.json for editors) and the TypeScript type of a loaded config.
+// Defaults live here too, so a minimal file is enough and every default is documented in one place.
+
+import { Type, type Static } from '@sinclair/typebox';
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535, description: '0 picks a free port (tests)' });
+const Address = Type.String({ minLength: 1, description: 'IPv4 or IPv6 address to listen on; 0.0.0.0 or :: for all' });
+const Extension = Type.String({ pattern: '^[0-9A-Za-z*#+._-]{1,32}$', description: 'dialable number or user name' });
+
+export const SipListenerSchema = Type.Object({
+  protocol: Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('tls'), Type.Literal('ws'), Type.Literal('wss')]),
+  address: Address,
+  port: Port,
+  /** The address put in Via/Contact/Record-Route when listening on 0.0.0.0 (the LAN address phones reach). */
+  advertisedAddress: Type.Optional(Type.String({ minLength: 1 })),
+}, { additionalProperties: false });
+
+export const HttpListenerSchema = Type.Object({
+  protocol: Type.Union([Type.Literal('http'), Type.Literal('https')]),
+  address: Address,
+  port: Port,
+}, { additionalProperties: false });
+
+export const Ha1Schema = Type.Object({
+  'MD5': Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$' })),
+  'SHA-256': Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+  'SHA-512-256': Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
+}, { additionalProperties: false, description: 'digest HA1 hashes per algorithm, computed with the domain as realm' });
+
+export const AccountSchema = Type.Object({
+  extension: Extension,
+  displayName: Type.String({ maxLength: 64, default: '' }),
+  /** Plain password: accepted in hand-written files, replaced by `ha1` when voiplab writes the file. */
+  password: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
+  ha1: Type.Optional(Ha1Schema),
+  enabled: Type.Boolean({ default: true }),
+  transports: Type.Array(Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('tls'), Type.Literal('ws'), Type.Literal('wss')]), {
+    default: ['udp', 'tcp', 'tls', 'ws', 'wss'], uniqueItems: true, minItems: 1,
+  }),
+  maxContacts: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+}, { additionalProperties: false });
+
+export const GroupSchema = Type.Object({
+  name: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  strategy: Type.Union([Type.Literal('simultaneous'), Type.Literal('in-turn')], { default: 'simultaneous' }),
+  /** Seconds each member (in turn) or all members (simultaneous) ring. */
+  memberTimeout: Type.Integer({ minimum: 1, maximum: 600, default: 20 }),
+  /** Extensions of accounts, or SIP URIs of external numbers. */
+  members: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+  /** Number dialled (through the dialplan) when nobody answers. */
+  fallback: Type.Optional(Type.String({ minLength: 1 })),
+}, { additionalProperties: false });
+
+export const DialplanActionSchema = Type.Union([
+  Type.Object({ type: Type.Literal('account'), extension: Type.Optional(Extension), timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })) }, { additionalProperties: false, description: 'call an account (the dialled number when extension is absent), all its contacts in parallel' }),
+  Type.Object({ type: Type.Literal('group'), group: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('queue'), queue: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('announcement'), prompt: Type.String({ minLength: 1 }), then: Type.Optional(Type.Union([Type.Literal('hangup'), Type.Literal('continue')])) }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('reject'), code: Type.Integer({ minimum: 400, maximum: 699 }), reason: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('redirect'), target: Type.String({ minLength: 1, description: 'SIP URI or number for the 302 Contact' }) }, { additionalProperties: false }),
+]);
+
+export const DialplanRuleSchema = Type.Object({
+  /** Exact number, or an Asterisk pattern starting with `_`: X N Z [1-5] . ! */
+  match: Type.String({ minLength: 1, maxLength: 64 }),
+  action: DialplanActionSchema,
+  /** Lets callers reach this rule without authenticating (e.g. an emergency number from a trunk). */
+  allowUnauthenticated: Type.Boolean({ default: false }),
+  description: Type.Optional(Type.String()),
+}, { additionalProperties: false });
+
+export const SecuritySchema = Type.Object({
+  /** Admin token for the HTTP API (Bearer); VOIPLAB_ADMIN_TOKEN overrides it. */
+  adminToken: Type.Optional(Type.String({ minLength: 16 })),
+  /** Challenge order: MD5 first answers SIPp and older desk phones, RFC 8760 clients pick SHA-256. */
+  digestAlgorithms: Type.Array(Type.Union([Type.Literal('MD5'), Type.Literal('SHA-256'), Type.Literal('SHA-512-256')]), { default: ['MD5', 'SHA-256'], minItems: 1, uniqueItems: true }),
+  ban: Type.Object({
+    maxFailures: Type.Integer({ minimum: 1, default: 10 }),
+    windowSeconds: Type.Integer({ minimum: 1, default: 300 }),
+    banSeconds: Type.Integer({ minimum: 1, default: 900 }),
+  }, { additionalProperties: false, default: {} }),
+  rateLimit: Type.Object({
+    /** Sustained SIP requests per second per source address. */
+    requestsPerSecond: Type.Number({ exclusiveMinimum: 0, default: 50 }),
+    burst: Type.Integer({ minimum: 1, default: 200 }),
+  }, { additionalProperties: false, default: {} }),
+  registration: Type.Object({
+    minExpires: Type.Integer({ minimum: 1, default: 60 }),
+    maxExpires: Type.Integer({ minimum: 1, default: 3600 }),
+    defaultExpires: Type.Integer({ minimum: 1, default: 600 }),
+  }, { additionalProperties: false, default: {} }),
+  limits: Type.Object({
+    maxMessageBytes: Type.Integer({ minimum: 1024, default: 65535 }),
+    /** Idle TCP/TLS/WS connections without bindings are closed after this many seconds. */
+    idleConnectionSeconds: Type.Integer({ minimum: 1, default: 600 }),
+  }, { additionalProperties: false, default: {} }),
+}, { additionalProperties: false, default: {} });
+
+export const MediaSchema = Type.Object({
+  /** passthrough: SDP relayed unchanged; rtpengine: the media-plane issue. */
+  mode: Type.Union([Type.Literal('passthrough'), Type.Literal('rtpengine')], { default: 'passthrough' }),
+}, { additionalProperties: true, default: {} });
+
+export const ConfigSchema = Type.Object({
+  /** SIP domain: the realm of digest authentication and the host of every account's AOR. */
+  domain: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9.-]+$' }),
+  sip: Type.Object({
+    listeners: Type.Array(SipListenerSchema, { minItems: 1 }),
+    userAgent: Type.String({ default: 'voiplab' }),
+  }, { additionalProperties: false }),
+  http: Type.Object({
+    listeners: Type.Array(HttpListenerSchema, { default: [] }),
+    /** CORS origins allowed to call the API; none by default. */
+    corsOrigins: Type.Array(Type.String(), { default: [] }),
+  }, { additionalProperties: false, default: {} }),
+  tls: Type.Object({
+    /** PEM files; a self-signed pair is generated in the data folder when absent. */
+    certFile: Type.Optional(Type.String()),
+    keyFile: Type.Optional(Type.String()),
+  }, { additionalProperties: false, default: {} }),
+  accounts: Type.Array(AccountSchema, { default: [] }),
+  groups: Type.Array(GroupSchema, { default: [] }),
+  dialplan: Type.Array(DialplanRuleSchema, { default: [] }),
+  security: SecuritySchema,
+  media: MediaSchema,
+  calls: Type.Object({
+    /** Seconds an unanswered call rings before 480/408 (no answer). */
+    noAnswerTimeout: Type.Integer({ minimum: 1, maximum: 600, default: 30 }),
+  }, { additionalProperties: false, default: {} }),
+}, { additionalProperties: false, $id: 'https://voiplab.dev/schemas/config.json', title: 'voiplab configuration' });
+
+export type VoiplabConfig = Static<typeof ConfigSchema>;
+export type AccountConfig = Static<typeof AccountSchema>;
+export type GroupConfig = Static<typeof GroupSchema>;
+export type DialplanRule = Static<typeof DialplanRuleSchema>;
+export type DialplanAction = Static<typeof DialplanActionSchema>;
+export type SipListenerConfig = Static<typeof SipListenerSchema>;
+export type HttpListenerConfig = Static<typeof HttpListenerSchema>;
