@@ -37,6 +37,10 @@ export class NameAddr {
   }
 }
 
+// Module constants: a regexp literal in a function body is a new object on every evaluation.
+const WS_RE = /\s/;
+const WS_QUERY_COMMA_RE = /[\s?,]/;
+
 function bad(reason: string): never {
   throw new SipParseError('SIP_BAD_HEADER', reason);
 }
@@ -65,7 +69,7 @@ export function parseNameAddr(text: string, context: string): NameAddr {
     const gt = s.indexOf('>', lt);
     if (gt === -1) bad(`${context}: "<" without ">"`);
     const uriText = s.slice(lt + 1, gt);
-    if (/\s/.test(uriText)) bad(`${context}: white space inside <${uriText}>`);
+    if (WS_RE.test(uriText)) bad(`${context}: white space inside <${uriText}>`);
     const uri = parseUri(uriText);
     const rest = s.slice(gt + 1);
     return new NameAddr(uri, displayName, rest.trim() === '' ? new Map<string, string | null>() : parseHeaderParams(rest, context));
@@ -75,7 +79,7 @@ export function parseNameAddr(text: string, context: string): NameAddr {
   const semi = s.indexOf(';');
   const uriText = (semi === -1 ? s : s.slice(0, semi)).trim();
   if (uriText === '') bad(`${context}: empty address`);
-  if (/[\s?,]/.test(uriText)) bad(`${context}: a URI with "?", "," or spaces must be in angle brackets`);
+  if (WS_QUERY_COMMA_RE.test(uriText)) bad(`${context}: a URI with "?", "," or spaces must be in angle brackets`);
   const uri = parseUri(uriText);
   return new NameAddr(uri, undefined, semi === -1 ? new Map<string, string | null>() : parseHeaderParams(s.slice(semi), context));
 }

@@ -10,11 +10,37 @@ import { SipParseError } from './sip-parse-error.ts';
 import type { Uri } from './uri.ts';
 import { parseVia, type Via } from './via.ts';
 
+// Marks a view not parsed yet (`undefined` is a parsed value: an absent optional header).
+const UNSET: unique symbol = Symbol('unset');
+type Cached<T> = T | typeof UNSET;
+
+// Plain fields rather than a Map keyed by name and a parse closure per getter call: cheaper on
+// every message, since the parser itself reads six of these views.
+/** The views parsed from one version of the headers. */
+class Views {
+  readonly version: number;
+  from: Cached<NameAddr> = UNSET;
+  to: Cached<NameAddr> = UNSET;
+  cseq: Cached<CSeq> = UNSET;
+  vias: Cached<Via[]> = UNSET;
+  topVia: Cached<Via | undefined> = UNSET;
+  contacts: Cached<NameAddr[]> = UNSET;
+  routes: Cached<NameAddr[]> = UNSET;
+  recordRoutes: Cached<NameAddr[]> = UNSET;
+  maxForwards: Cached<number | undefined> = UNSET;
+  expires: Cached<number | undefined> = UNSET;
+  contentLength: Cached<number | undefined> = UNSET;
+  contentType: Cached<MediaType | undefined> = UNSET;
+
+  constructor(version: number) {
+    this.version = version;
+  }
+}
+
 abstract class SipMessageBase {
   readonly headers: HeaderList;
   body: Buffer;
-  #cache = new Map<string, unknown>();
-  #cacheVersion = -1;
+  #views: Views | undefined;
 
   constructor(headers: HeaderList, body: Buffer) {
     this.headers = headers;
@@ -23,16 +49,14 @@ abstract class SipMessageBase {
 
   abstract isRequest(): this is SipRequest;
 
-  /** Parses a header view once per version of the headers. */
-  protected view<T>(key: string, parse: () => T): T {
-    if (this.#cacheVersion !== this.headers.version) {
-      this.#cache.clear();
-      this.#cacheVersion = this.headers.version;
+  /** The views of the current version of the headers: parsed on first use, dropped on any change. */
+  #current(): Views {
+    let views = this.#views;
+    if (views === undefined || views.version !== this.headers.version) {
+      views = new Views(this.headers.version);
+      this.#views = views;
     }
-    if (this.#cache.has(key)) return this.#cache.get(key) as T;
-    const value = parse();
-    this.#cache.set(key, value);
-    return value;
+    return views;
   }
 
   #required(name: string): string {
@@ -50,7 +74,9 @@ abstract class SipMessageBase {
   }
 
   get from(): NameAddr {
-    return this.view('from', () => parseNameAddr(this.#required('From'), 'From'));
+    const views = this.#current();
+    if (views.from === UNSET) views.from = parseNameAddr(this.#required('From'), 'From');
+    return views.from;
   }
 
   set from(value: NameAddr) {
@@ -58,7 +84,9 @@ abstract class SipMessageBase {
   }
 
   get to(): NameAddr {
-    return this.view('to', () => parseNameAddr(this.#required('To'), 'To'));
+    const views = this.#current();
+    if (views.to === UNSET) views.to = parseNameAddr(this.#required('To'), 'To');
+    return views.to;
   }
 
   set to(value: NameAddr) {
@@ -66,7 +94,9 @@ abstract class SipMessageBase {
   }
 
   get cseq(): CSeq {
-    return this.view('cseq', () => parseCSeq(this.#required('CSeq')));
+    const views = this.#current();
+    if (views.cseq === UNSET) views.cseq = parseCSeq(this.#required('CSeq'));
+    return views.cseq;
   }
 
   set cseq(value: CSeq) {
@@ -74,22 +104,30 @@ abstract class SipMessageBase {
   }
 
   get vias(): Via[] {
-    return this.view('vias', () => this.headers.getAll('Via').map(parseVia));
+    const views = this.#current();
+    if (views.vias === UNSET) views.vias = this.headers.getAll('Via').map(parseVia);
+    return views.vias;
   }
 
   /** The first Via value, parsed on its own (cheaper than all of `vias`). */
   get topVia(): Via | undefined {
-    return this.view('topVia', () => {
-      const line = this.headers.get('Via');
-      if (line === undefined) return undefined;
-      const first = line.indexOf(',') === -1 ? line : this.headers.getAll('Via')[0];
-      return first === undefined ? undefined : parseVia(first);
-    });
+    const views = this.#current();
+    if (views.topVia === UNSET) views.topVia = this.#parseTopVia();
+    return views.topVia;
+  }
+
+  #parseTopVia(): Via | undefined {
+    const line = this.headers.get('Via');
+    if (line === undefined) return undefined;
+    const first = line.indexOf(',') === -1 ? line : this.headers.getAll('Via')[0];
+    return first === undefined ? undefined : parseVia(first);
   }
 
   /** Contact values; empty for `Contact: *` (see `isContactStar`). */
   get contacts(): NameAddr[] {
-    return this.view('contacts', () => this.isContactStar ? [] : this.headers.getAll('Contact').map((v) => parseNameAddr(v, 'Contact')));
+    const views = this.#current();
+    if (views.contacts === UNSET) views.contacts = this.isContactStar ? [] : this.headers.getAll('Contact').map((v) => parseNameAddr(v, 'Contact'));
+    return views.contacts;
   }
 
   get isContactStar(): boolean {
@@ -97,30 +135,42 @@ abstract class SipMessageBase {
   }
 
   get routes(): NameAddr[] {
-    return this.view('routes', () => this.headers.getAll('Route').map((v) => parseNameAddr(v, 'Route')));
+    const views = this.#current();
+    if (views.routes === UNSET) views.routes = this.headers.getAll('Route').map((v) => parseNameAddr(v, 'Route'));
+    return views.routes;
   }
 
   get recordRoutes(): NameAddr[] {
-    return this.view('recordRoutes', () => this.headers.getAll('Record-Route').map((v) => parseNameAddr(v, 'Record-Route')));
+    const views = this.#current();
+    if (views.recordRoutes === UNSET) views.recordRoutes = this.headers.getAll('Record-Route').map((v) => parseNameAddr(v, 'Record-Route'));
+    return views.recordRoutes;
   }
 
   get maxForwards(): number | undefined {
-    return this.view('maxForwards', () => parseCount(this.headers.get('Max-Forwards'), 'Max-Forwards', 255));
+    const views = this.#current();
+    if (views.maxForwards === UNSET) views.maxForwards = parseCount(this.headers.get('Max-Forwards'), 'Max-Forwards', 255);
+    return views.maxForwards;
   }
 
   get expires(): number | undefined {
-    return this.view('expires', () => parseCount(this.headers.get('Expires'), 'Expires', 0xffffffff));
+    const views = this.#current();
+    if (views.expires === UNSET) views.expires = parseCount(this.headers.get('Expires'), 'Expires', 0xffffffff);
+    return views.expires;
   }
 
   get contentLength(): number | undefined {
-    return this.view('contentLength', () => parseCount(this.headers.get('Content-Length'), 'Content-Length', 0xffffffff));
+    const views = this.#current();
+    if (views.contentLength === UNSET) views.contentLength = parseCount(this.headers.get('Content-Length'), 'Content-Length', 0xffffffff);
+    return views.contentLength;
   }
 
   get contentType(): MediaType | undefined {
-    return this.view('contentType', () => {
+    const views = this.#current();
+    if (views.contentType === UNSET) {
       const v = this.headers.get('Content-Type');
-      return v === undefined ? undefined : parseMediaType(v);
-    });
+      views.contentType = v === undefined ? undefined : parseMediaType(v);
+    }
+    return views.contentType;
   }
 
   /** Option tags, lower case (RFC 3261 §19.2). */
@@ -158,11 +208,13 @@ abstract class SipMessageBase {
   }
 }
 
+// 1*DIGIT: leading zeros are legal (RFC 4475 §3.1.1.1), at most 10 significant digits.
+const COUNT_RE = /^0*([0-9]{1,10})$/;
+
 function parseCount(value: string | undefined, name: string, max: number): number | undefined {
   if (value === undefined) return undefined;
   const t = value.trim();
-  // 1*DIGIT: leading zeros are legal (RFC 4475 §3.1.1.1), at most 10 significant digits.
-  const m = /^0*([0-9]{1,10})$/.exec(t);
+  const m = COUNT_RE.exec(t);
   if (m === null || Number(m[1]) > max) {
     throw new SipParseError('SIP_BAD_HEADER', `${name} "${t}" is not a number from 0 to ${max}`);
   }

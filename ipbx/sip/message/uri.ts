@@ -109,6 +109,7 @@ const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+.-]*$/;
 // RFC 3261 §25.1: hostname labels, IPv4, or a bracketed IPv6 reference.
 const HOSTNAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/;
 const IPV6_RE = /^\[[0-9A-Fa-f:.]+\]$/;
+const PORT_RE = /^[0-9]{1,5}$/;
 // Characters allowed in user, password, params and headers once escapes are accounted for
 // (unreserved, escaped, and the reserved characters each part admits).
 const USER_RE = /^(?:[A-Za-z0-9\-_.!~*'()&=+$,;?/]|%[0-9A-Fa-f]{2})+$/;
@@ -191,7 +192,7 @@ export function parseHostPort(text: string, context: string): { host: string; po
   }
   let port: number | undefined;
   if (portText !== undefined) {
-    if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535) bad(`port "${portText}" in "${context}" is not valid`);
+    if (!PORT_RE.test(portText) || Number(portText) > 65535) bad(`port "${portText}" in "${context}" is not valid`);
     port = Number(portText);
   }
   return { host, port };
