@@ -1,0 +1,64 @@
+// The embedded SQLite store (better-sqlite3 12; 13 crashes on Node 20): one file in the data
+// folder, WAL so readers (the API) never block the writer, schema migrations by user_version.
+
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type Db = Database.Database;
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE bindings (
+     extension TEXT NOT NULL,
+     contact TEXT NOT NULL,
+     expires_at INTEGER NOT NULL,
+     q REAL NOT NULL,
+     call_id TEXT NOT NULL,
+     cseq INTEGER NOT NULL,
+     protocol TEXT NOT NULL,
+     source_address TEXT NOT NULL,
+     source_port INTEGER NOT NULL,
+     flow_id TEXT NOT NULL,
+     instance_id TEXT,
+     reg_id INTEGER,
+     user_agent TEXT,
+     registered_at INTEGER NOT NULL,
+     PRIMARY KEY (extension, contact)
+   );
+   CREATE TABLE cdrs (
+     id TEXT PRIMARY KEY,
+     caller TEXT NOT NULL,
+     caller_name TEXT NOT NULL,
+     callee TEXT NOT NULL,
+     started_at INTEGER NOT NULL,
+     answered_at INTEGER,
+     ended_at INTEGER NOT NULL,
+     duration INTEGER NOT NULL,
+     cause TEXT NOT NULL,
+     status INTEGER
+   );
+   CREATE INDEX cdrs_started ON cdrs (started_at);
+   CREATE INDEX cdrs_caller ON cdrs (caller);
+   CREATE INDEX cdrs_callee ON cdrs (callee);`,
+];
+
+/** Opens (creating if needed) `<dataDir>/voiplab.db`, or an in-memory database for ':memory:'. */
+export function openDatabase(dataDir: string | ':memory:'): Db {
+  let path = ':memory:';
+  if (dataDir !== ':memory:') {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    path = join(dataDir, 'voiplab.db');
+  }
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // Bindings and CDRs can be re-created by phones; durability of the last second is not worth an fsync per REGISTER.
+  db.pragma('synchronous = NORMAL');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] ?? '');
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return db;
+}
