@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DIGEST_ERROR_CODES } from '../../ipbx/sip/digest/index.ts';
@@ -25,10 +25,10 @@ function sourceFiles(dir: string): string[] {
 /** Literals that are not error codes (diagnostic warning codes, symbols). */
 const NOT_ERRORS = new Set(['SIP_STACK_ERROR', 'SIP_TRANSACTION_ERROR']);
 
-test('every error code in ipbx/ has a row in docs/errors.md', () => {
+test('every error code in ipbx/, scenarios/ and lab/ has a row in docs/errors.md', () => {
   const documented = readFileSync(join(root, 'docs/errors.md'), 'utf8');
   const found = new Set<string>();
-  for (const file of sourceFiles(join(root, 'ipbx'))) {
+  for (const file of ['ipbx', 'scenarios', 'lab'].flatMap((dir) => (existsSync(join(root, dir)) ? sourceFiles(join(root, dir)) : []))) {
     for (const m of readFileSync(file, 'utf8').matchAll(CODE_RE)) if (m[1] !== undefined) found.add(m[1]);
   }
   const missing = [...found].filter((code) => !NOT_ERRORS.has(code) && !documented.includes(`| \`${code}\` |`));
