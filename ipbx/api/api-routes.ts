@@ -1,0 +1,41 @@
+// Everything under /api/v1, in one encapsulated plugin: its hooks (CORS, then the admin token)
+// apply to these routes and their 404s only, so pages the server adds elsewhere stay public.
+
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { ApiDeps } from './api-deps.ts';
+import { errorWord } from './api-errors.ts';
+import { createAuthHook } from './auth.ts';
+import { createCorsHook } from './cors.ts';
+import type { EventHub } from './event-hub.ts';
+import { registerAccountRoutes } from './routes/accounts.ts';
+import { registerCallRoutes } from './routes/calls.ts';
+import { registerCdrRoutes } from './routes/cdrs.ts';
+import { registerDialplanRoutes } from './routes/dialplan.ts';
+import { registerEventRoutes } from './routes/events.ts';
+import { registerGroupRoutes } from './routes/groups.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerOpenApiRoute } from './routes/openapi.ts';
+import { registerRegistrationRoutes } from './routes/registrations.ts';
+
+export const apiRoutes: FastifyPluginCallbackTypebox<{ deps: ApiDeps; hub: EventHub }> = (api, { deps, hub }, done) => {
+  const origins = deps.corsOrigins ?? [];
+  if (origins.length > 0) api.addHook('onRequest', createCorsHook(origins));
+  api.addHook('onRequest', createAuthHook(deps.adminToken));
+
+  registerAccountRoutes(api, deps);
+  registerRegistrationRoutes(api, deps);
+  registerCallRoutes(api, deps);
+  registerCdrRoutes(api, deps);
+  registerDialplanRoutes(api, deps);
+  registerGroupRoutes(api, deps);
+  registerHealthRoutes(api, deps);
+  registerOpenApiRoute(api);
+  registerEventRoutes(api, hub);
+
+  // Unknown API paths answer 404 only to authenticated callers (the hooks above run first), so
+  // the route list cannot be probed without the token.
+  api.setNotFoundHandler((request, reply) => reply.code(404).send({
+    error: errorWord(404), code: 'IPBX_API_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+  }));
+  done();
+};
