@@ -1,12 +1,32 @@
 // The composition root of `voiplab serve`: builds the SIP transports and stack, the store, the
 // registrar, the router, the B2BUA and the HTTP API from one ConfigService, and starts them.
+// Everything that can change at run time (accounts, dialplan, groups) is read through the
+// ConfigService on each use, so a reload never drops calls; listeners need a restart.
 
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { buildApp, type ApiApp } from './api/index.ts';
+import { B2bua } from './b2bua/index.ts';
+import { passthroughMedia } from './b2bua/media-hook.ts';
 import type { ConfigService } from './config/config-service.ts';
-import type { BoundEndpoint } from './sip/index.ts';
+import type { VoiplabConfig } from './config/config-schema.ts';
+import { IpbxEvents } from './events/ipbx-events.ts';
+import { DigestAuthenticator } from './registrar/digest-authenticator.ts';
+import { LocationService } from './registrar/location-service.ts';
+import { Registrar } from './registrar/registrar.ts';
+import { createRouter, type Router } from './router/index.ts';
+import { AuthFailureGuard, RateLimiter } from './security/index.ts';
+import { guardTransport } from './security/guarded-transport.ts';
+import {
+  DigestServer, SipStack, TransportLayer, type BoundEndpoint, type IncomingRequest, type ListenerOptions,
+} from './sip/index.ts';
+import { openDatabase } from './store/open-database.ts';
+import { SqliteBindingStore } from './store/sqlite-binding-store.ts';
+import { SqliteCdrStore } from './store/sqlite-cdr-store.ts';
 
 export interface IpbxOptions {
   config: ConfigService;
-  /** Folder for the SQLite store (bindings, CDRs) and generated files. */
+  /** Folder for the SQLite store (bindings, CDRs) and generated files; ':memory:' for tests. */
   dataDir: string;
   /** PEM certificate and key for TLS, WSS and HTTPS. */
   tls: { cert: string; key: string };
@@ -19,11 +39,136 @@ export interface IpbxOptions {
 export interface RunningIpbx {
   sipEndpoints: BoundEndpoint[];
   httpEndpoints: Array<{ protocol: 'http' | 'https'; address: string; port: number }>;
+  events: IpbxEvents;
   close(): Promise<void>;
 }
 
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Methods the IPBX answers; the B2BUA and registrar own the rest of the work. */
+const ALLOWED_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'INFO', 'MESSAGE', 'UPDATE', 'REFER', 'NOTIFY'];
+
 export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
-  void options;
-  await Promise.resolve();
-  throw new Error('startIpbx: composition root under construction');
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const configService = options.config;
+  const config = (): VoiplabConfig => configService.current;
+  const initial = config();
+  const events = new IpbxEvents();
+
+  const db = openDatabase(options.dataDir);
+  const location = new LocationService({ store: new SqliteBindingStore(db), events });
+  const cdrs = new SqliteCdrStore(db);
+
+  const security = initial.security;
+  const guard = new AuthFailureGuard({ ...security.ban, log });
+  const limiter = new RateLimiter(security.rateLimit);
+  const digest = new DigestServer({ realm: initial.domain, secret: randomBytes(32), algorithms: security.digestAlgorithms });
+
+  const transport = new TransportLayer({
+    listeners: initial.sip.listeners.map((l): ListenerOptions => ({
+      protocol: l.protocol, address: l.address, port: l.port,
+      ...(l.advertisedAddress === undefined ? {} : { advertisedAddress: l.advertisedAddress }),
+      ...(l.protocol === 'tls' || l.protocol === 'wss' ? { tls: { key: options.tls.key, cert: options.tls.cert } } : {}),
+    })),
+    limits: { maxMessageBytes: security.limits.maxMessageBytes },
+    idleTimeoutMs: security.limits.idleConnectionSeconds * 1000,
+  });
+  const sipEndpoints = await transport.start();
+  // RFC 5626: a binding made over a connection is only reachable through it.
+  transport.on('flow-closed', (e) => location.removeFlow(e.flowId));
+  transport.on('error', () => undefined);
+
+  const stack = new SipStack({
+    transport: guardTransport(transport, {
+      admit: (incoming) => !guard.isBanned(incoming.source.address) && limiter.allow(incoming.source.address),
+    }),
+    userAgent: initial.sip.userAgent,
+    policy: { allowedMethods: ALLOWED_METHODS },
+    onError: (err) => log(`sip: ${err instanceof Error ? err.message : String(err)}`),
+  });
+
+  let router: Router = createRouter(initial.dialplan);
+  const registrar = new Registrar({
+    accounts: configService.accounts, location, digest, guard, policy: () => config().security.registration,
+  });
+  const b2bua = new B2bua({
+    stack, domain: initial.domain, accounts: configService.accounts, location,
+    router: { route: (number: string) => router.route(number) },
+    authenticator: new DigestAuthenticator({ digest, accounts: configService.accounts, guard }),
+    media: passthroughMedia, events, cdrs,
+    groups: () => config().groups,
+    noAnswerTimeoutMs: initial.calls.noAnswerTimeout * 1000,
+  });
+  const onChanged = (next: VoiplabConfig) => {
+    try {
+      router = createRouter(next.dialplan);
+    } catch (err) {
+      log(`config: dialplan kept as before: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  configService.on('changed', onChanged);
+
+  stack.onRequest((incoming: IncomingRequest) => {
+    switch (incoming.method) {
+      case 'REGISTER':
+        registrar.handle(incoming);
+        return;
+      case 'OPTIONS':
+        // RFC 3261 §11.2: capabilities, whether or not addressed to a user.
+        incoming.respond(200, { headers: [['Allow', ALLOWED_METHODS.join(', ')], ['Accept', 'application/sdp'], ['Supported', 'outbound, path']] });
+        return;
+      default:
+        if (!b2bua.handle(incoming) && incoming.method !== 'ACK') incoming.respond(incoming.method === 'NOTIFY' ? 481 : 405);
+    }
+  });
+
+  const perTransport = (pick: (c: { received: number; sent: number; parseErrors: number }) => number) =>
+    Object.fromEntries(Object.entries(transport.stats).map(([protocol, c]) => [`transport=${protocol}`, pick(c)]));
+  const metrics = () => ({
+    registrations: location.size,
+    calls_active: b2bua.list().length,
+    bans_active: guard.bans().length,
+    sip_messages_received_total: perTransport((c) => c.received),
+    sip_messages_sent_total: perTransport((c) => c.sent),
+    sip_parse_errors_total: perTransport((c) => c.parseErrors),
+  });
+  const apps: ApiApp[] = [];
+  const httpEndpoints: RunningIpbx['httpEndpoints'] = [];
+  try {
+    for (const l of initial.http.listeners) {
+      const app = buildApp({
+        config: configService, registrations: location, calls: b2bua, cdrs, events, adminToken: options.adminToken,
+        metrics, version: VERSION, corsOrigins: initial.http.corsOrigins, log,
+        ...(l.protocol === 'https' ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}),
+      });
+      apps.push(app);
+      await app.listen({ host: l.address, port: l.port });
+      const address = app.server.address();
+      httpEndpoints.push({ protocol: l.protocol, address: l.address, port: typeof address === 'object' && address !== null ? address.port : l.port });
+    }
+  } catch (err) {
+    await Promise.all(apps.map((a) => a.close()));
+    await stack.close();
+    location.close();
+    db.close();
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    sipEndpoints,
+    httpEndpoints,
+    events,
+    close: () => {
+      closing ??= (async () => {
+        configService.off('changed', onChanged);
+        await Promise.all(apps.map((a) => a.close()));
+        await b2bua.close?.();
+        await stack.close();
+        location.close();
+        db.close();
+      })();
+      return closing;
+    },
+  };
 }

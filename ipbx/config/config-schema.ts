@@ -73,8 +73,12 @@ export const DialplanRuleSchema = Type.Object({
 export const SecuritySchema = Type.Object({
   /** Admin token for the HTTP API (Bearer); VOIPLAB_ADMIN_TOKEN overrides it. */
   adminToken: Type.Optional(Type.String({ minLength: 16 })),
-  /** Challenge order: MD5 first answers SIPp and older desk phones, RFC 8760 clients pick SHA-256. */
-  digestAlgorithms: Type.Array(Type.Union([Type.Literal('MD5'), Type.Literal('SHA-256'), Type.Literal('SHA-512-256')]), { default: ['MD5', 'SHA-256'], minItems: 1, uniqueItems: true }),
+  /**
+   * Digest algorithms offered, in order. MD5 only by default: baresip 1.0 refuses to register when any
+   * challenge is SHA-256 (even beside an MD5 one), and SIPp 3.6 answers only the first challenge.
+   * Add SHA-256 (after MD5) where every phone supports RFC 8760.
+   */
+  digestAlgorithms: Type.Array(Type.Union([Type.Literal('MD5'), Type.Literal('SHA-256'), Type.Literal('SHA-512-256')]), { default: ['MD5'], minItems: 1, uniqueItems: true }),
   ban: Type.Object({
     maxFailures: Type.Integer({ minimum: 1, default: 10 }),
     windowSeconds: Type.Integer({ minimum: 1, default: 300 }),

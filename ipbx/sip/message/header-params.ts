@@ -7,25 +7,44 @@ import { SipParseError } from './sip-parse-error.ts';
 export type HeaderParams = Map<string, string | null>;
 
 // token (RFC 3261 §25.1): alphanum and -.!%*_+`'~, as a table by character code.
-const TOKEN_CHARS = charTable("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.!%*_+`'~");
+const TOKEN = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.!%*_+`'~";
+const TOKEN_CHARS = charTable(TOKEN);
 // A parameter value: token, host (IPv6 brackets and colons) or quoted string.
-const PARAM_VALUE_RE = /^(?:[A-Za-z0-9\-.!%*_+`'~:[\]]+|"(?:[^"\\]|\\.)*")$/;
+const PARAM_VALUE_CHARS = charTable(TOKEN + ':[]');
+const QUOTED_VALUE_RE = /^"(?:[^"\\]|\\.)*"$/;
+// Character codes, compared with charCodeAt rather than as one-character strings.
+const HTAB = 0x09;
+const SP = 0x20;
+const DQUOTE = 0x22;
+const SEMI = 0x3b;
+const EQUAL = 0x3d;
 
 /** A 128-entry table, 1 for each ASCII character listed. */
-export function charTable(chars: string): Uint8Array {
+function charTable(chars: string): Uint8Array {
   const table = new Uint8Array(128);
   for (let i = 0; i < chars.length; i++) table[chars.charCodeAt(i)] = 1;
   return table;
 }
 
-// A loop over a table rather than a regexp: it runs on every header name and parameter name, and
-// the short strings make the regexp's call overhead dominate.
-export function isToken(s: string): boolean {
+/** True when `s` is not empty and every character is in `table`. */
+// A loop over a table rather than a regexp: on such short strings (header and parameter names)
+// the regexp's call overhead dominates.
+function consistsOf(table: Uint8Array, s: string): boolean {
   if (s.length === 0) return false;
   for (let i = 0; i < s.length; i++) {
-    if (TOKEN_CHARS[s.charCodeAt(i)] !== 1) return false;
+    if (table[s.charCodeAt(i)] !== 1) return false;
   }
   return true;
+}
+
+export function isToken(s: string): boolean {
+  return consistsOf(TOKEN_CHARS, s);
+}
+
+/** The index of the first character at or after `i` that is not a token character, or the length. */
+export function tokenEnd(text: string, i: number): number {
+  while (i < text.length && TOKEN_CHARS[text.charCodeAt(i)] === 1) i++;
+  return i;
 }
 
 /**
@@ -65,8 +84,33 @@ export function unquote(value: string): string {
 // Module level rather than a closure in parseHeaderParams: tsx (esbuild keepNames) wraps every
 // named closure in __name(), an Object.defineProperty on each creation, which showed in profiles.
 function skipWs(text: string, i: number): number {
-  while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== SP && c !== HTAB) break;
+  }
   return i;
+}
+
+/** True for the characters that end a parameter value: `;`, SP, HTAB (and `=` for a name). */
+function endsParam(c: number, orEqual: boolean): boolean {
+  return c === SEMI || c === SP || c === HTAB || (orEqual && c === EQUAL);
+}
+
+/** The index of the first character at or after `i` that ends a parameter name or value, or the length. */
+function paramEnd(text: string, i: number, orEqual: boolean): number {
+  while (i < text.length && !endsParam(text.charCodeAt(i), orEqual)) i++;
+  return i;
+}
+
+/**
+ * The end of the parameter name or value at `i`, if it is valid: made of `table`'s characters,
+ * not empty, and followed by a character that ends it (or by the end). -1 otherwise.
+ */
+// One scan that both finds the end and checks the characters.
+function validParamEnd(text: string, i: number, table: Uint8Array, orEqual: boolean): number {
+  let j = i;
+  while (j < text.length && table[text.charCodeAt(j)] === 1) j++;
+  return j > i && (j === text.length || endsParam(text.charCodeAt(j), orEqual)) ? j : -1;
 }
 
 /**
@@ -77,34 +121,33 @@ export function parseHeaderParams(text: string, context: string): HeaderParams {
   const params: HeaderParams = new Map();
   const n = text.length;
   let i = skipWs(text, 0);
-  if (i < n && text[i] === ';') i++;
+  if (i < n && text.charCodeAt(i) === SEMI) i++;
   else if (i < n) throw new SipParseError('SIP_BAD_HEADER', `${context}: expected ";" before "${text.slice(i)}"`);
   while (i <= n) {
     i = skipWs(text, i);
-    let j = i;
-    while (j < n && text[j] !== '=' && text[j] !== ';' && text[j] !== ' ' && text[j] !== '\t') j++;
-    const name = text.slice(i, j);
-    if (!isToken(name)) throw new SipParseError('SIP_BAD_HEADER', `${context}: empty or invalid parameter name "${name}"`);
-    i = skipWs(text, j);
+    const nameEnd = validParamEnd(text, i, TOKEN_CHARS, true);
+    if (nameEnd === -1) {
+      throw new SipParseError('SIP_BAD_HEADER', `${context}: empty or invalid parameter name "${text.slice(i, paramEnd(text, i, true))}"`);
+    }
+    const name = text.slice(i, nameEnd);
+    i = skipWs(text, nameEnd);
     let value: string | null = null;
-    if (i < n && text[i] === '=') {
+    if (i < n && text.charCodeAt(i) === EQUAL) {
       i = skipWs(text, i + 1);
-      if (text[i] === '"') {
-        const q = readQuotedString(text, i, context);
-        value = text.slice(i, q.end);
-        i = q.end;
+      let end: number;
+      if (text.charCodeAt(i) === DQUOTE) {
+        end = readQuotedString(text, i, context).end;
+        if (!QUOTED_VALUE_RE.test(text.slice(i, end))) end = -1;
       } else {
-        j = i;
-        while (j < n && text[j] !== ';' && text[j] !== ' ' && text[j] !== '\t') j++;
-        value = text.slice(i, j);
-        i = j;
+        end = validParamEnd(text, i, PARAM_VALUE_CHARS, false);
       }
-      if (!PARAM_VALUE_RE.test(value)) throw new SipParseError('SIP_BAD_HEADER', `${context}: invalid value for parameter "${name}"`);
-      i = skipWs(text, i);
+      if (end === -1) throw new SipParseError('SIP_BAD_HEADER', `${context}: invalid value for parameter "${name}"`);
+      value = text.slice(i, end);
+      i = skipWs(text, end);
     }
     params.set(name.toLowerCase(), value);
     if (i >= n) break;
-    if (text[i] !== ';') throw new SipParseError('SIP_BAD_HEADER', `${context}: unexpected "${text.slice(i)}"`);
+    if (text.charCodeAt(i) !== SEMI) throw new SipParseError('SIP_BAD_HEADER', `${context}: unexpected "${text.slice(i)}"`);
     i++;
   }
   return params;

@@ -444,11 +444,23 @@ function ackKey(callId: string, seq: number, toTag: string | undefined): string 
   return `${callId}\u0000${seq}\u0000${toTag ?? ''}`;
 }
 
+/** Responses made up by `localResponse`, so that applications can tell them from a peer's. */
+const LOCAL_RESPONSES = new WeakSet<SipResponse>();
+
+/**
+ * True for the 408/503 the UAC core made up on a timeout or a transport failure (§8.1.3.1) rather
+ * than received: a B2BUA ends a call when its peer is unreachable, not when the peer says 503.
+ */
+export function isLocalResponse(response: SipResponse): boolean {
+  return LOCAL_RESPONSES.has(response);
+}
+
 /** A response the UAC core makes up for a timeout or transport failure (§8.1.3.1). */
 function localResponse(request: SipRequest, status: number): SipResponse {
   const response = createResponse(request, status, { reason: reasonPhrase(status) });
   response.headers.remove('To');
   response.headers.append('To', request.headers.get('To') ?? '');
+  LOCAL_RESPONSES.add(response);
   return response;
 }
 
