@@ -1,0 +1,122 @@
+// What the dialplan's decision means for a call: either a final answer straight away (reject,
+// redirect, unknown number, offline account, actions that need the media plane) or a plan of
+// ring steps — one step for an account (all its contacts in parallel), one per member for an
+// in-turn group, one for all members of a simultaneous group — and a fallback number.
+
+import type { GroupConfig } from '../config/config-schema.ts';
+import type { RouteDecision } from '../router/route-target.ts';
+import { parseUri, reasonPhrase, uriTransport, isSipUri, type SendTarget, type TransportProtocol, type Uri } from '../sip/index.ts';
+import type { B2buaContext } from './b2bua-context.ts';
+import type { CallerIdentity } from './caller-identity.ts';
+import type { EndCause } from './end-cause.ts';
+import type { FinalCandidate } from './response-selection.ts';
+import { escapeUser } from './sip-helpers.ts';
+
+export interface RingTarget {
+  /** Request-URI of the fork: the registered Contact, or an external member's URI. */
+  uri: Uri;
+  /** The binding's flow; undefined for external members, whose URI is resolved (RFC 3263). */
+  target: SendTarget | undefined;
+  protocol: TransportProtocol;
+}
+
+export interface RingStep {
+  targets: RingTarget[];
+  timeoutMs: number;
+  /** What the step counts as when it has nobody to ring. */
+  nobody: FinalCandidate;
+}
+
+export type RoutePlan =
+  | {
+    kind: 'ring';
+    steps: RingStep[];
+    /** Dialled through the dialplan again when nobody answered (ring groups). */
+    fallback: string | undefined;
+    /** Ring groups go on to the next member after a refusal; an account's refusal is final. */
+    continueAfterRefusal: boolean;
+  }
+  | { kind: 'respond'; status: number; reason: string; cause: EndCause; headers: Array<[string, string]> };
+
+type PlanContext = Pick<B2buaContext, 'accounts' | 'location' | 'groups' | 'domain' | 'noAnswerTimeoutMs'>;
+
+const OFFLINE: FinalCandidate = { status: 480, reason: 'Temporarily Unavailable', cause: 'offline', local: false };
+
+function respond(status: number, cause: EndCause, reason = reasonPhrase(status), headers: Array<[string, string]> = []): RoutePlan {
+  return { kind: 'respond', status, reason, cause, headers };
+}
+
+/** `callerFlow`: the device that sends the request is not one of its targets (calling one's own extension rings one's other devices). */
+export function planRoute(decision: RouteDecision, ctx: PlanContext, caller: CallerIdentity, callerFlow?: string): RoutePlan {
+  const targets = (extension: string) => bindingTargets(ctx, extension).filter((t) => t.target?.flowId !== callerFlow);
+  if (decision.kind === 'no-match') return respond(404, 'unknown-number');
+  const action = decision.action;
+  switch (action.type) {
+    case 'account': {
+      const extension = action.extension ?? decision.number;
+      const account = ctx.accounts.get(extension);
+      if (account === undefined) return respond(404, 'unknown-number');
+      const rung = account.enabled ? targets(extension) : [];
+      if (rung.length === 0) return respond(480, 'offline');
+      const timeoutMs = action.timeout === undefined ? ctx.noAnswerTimeoutMs : action.timeout * 1000;
+      return { kind: 'ring', steps: [{ targets: rung, timeoutMs, nobody: OFFLINE }], fallback: undefined, continueAfterRefusal: false };
+    }
+    case 'group': {
+      const group = ctx.groups().find((g) => g.name === action.group);
+      if (group === undefined) return respond(404, 'unknown-number', 'Unknown Group');
+      return groupPlan(ctx, group, caller, targets);
+    }
+    case 'reject':
+      return respond(action.code, 'rejected', action.reason ?? reasonPhrase(action.code));
+    case 'redirect': {
+      // RFC 3261 §21.3.3: the client "SHOULD retry the request at the new address(es) given by the Contact header field".
+      const contact = /^(sips?|tel):/i.test(action.target) ? action.target : `sip:${escapeUser(action.target)}@${ctx.domain}`;
+      return respond(302, 'rejected', 'Moved Temporarily', [['Contact', `<${contact}>`]]);
+    }
+    case 'queue':
+      return respond(501, 'failed', 'Queues Need The Media Plane');
+    case 'announcement':
+      return respond(501, 'failed', 'Announcements Need The Media Plane');
+  }
+}
+
+function groupPlan(ctx: PlanContext, group: GroupConfig, caller: CallerIdentity, targets: (extension: string) => RingTarget[]): RoutePlan {
+  const timeoutMs = group.memberTimeout * 1000;
+  // The caller is not rung by a group it belongs to.
+  const members = group.members.filter((m) => m !== caller.extension);
+  const perMember = members.map((m) => memberTargets(ctx, m, targets));
+  const steps: RingStep[] = group.strategy === 'in-turn'
+    ? perMember.map((targets) => ({ targets, timeoutMs, nobody: OFFLINE }))
+    : [{ targets: perMember.flat(), timeoutMs, nobody: OFFLINE }];
+  return { kind: 'ring', steps, fallback: group.fallback, continueAfterRefusal: true };
+}
+
+/** An account's live bindings, or an external member's URI. */
+function memberTargets(ctx: PlanContext, member: string, targets: (extension: string) => RingTarget[]): RingTarget[] {
+  if (/^sips?:/i.test(member)) {
+    try {
+      const uri = parseUri(member);
+      if (!isSipUri(uri)) return [];
+      return [{ uri, target: undefined, protocol: uriTransport(uri) }];
+    } catch {
+      return [];
+    }
+  }
+  const account = ctx.accounts.get(member);
+  return account?.enabled === true ? targets(member) : [];
+}
+
+function bindingTargets(ctx: PlanContext, extension: string): RingTarget[] {
+  const targets: RingTarget[] = [];
+  for (const b of ctx.location.lookup(extension)) {
+    let uri: Uri;
+    try {
+      uri = parseUri(b.contact);
+    } catch {
+      continue;
+    }
+    // Requests go to where the REGISTER came from, over its flow (RFC 5626 §5.3; NAT).
+    targets.push({ uri, target: { protocol: b.protocol, address: b.source.address, port: b.source.port, flowId: b.flowId }, protocol: b.protocol });
+  }
+  return targets;
+}
