@@ -1,0 +1,80 @@
+// A real `voiplab serve` in the test process: a temp data folder, a voiplab.yaml written from
+// the given accounts/dialplan/groups, the file-backed ConfigService, and startIpbx() listening on
+// 127.0.0.1 with ephemeral ports.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { ConfigFileService, loadTlsMaterial } from '../../ipbx/config/index.ts';
+import { startIpbx, type RunningIpbx } from '../../ipbx/server.ts';
+import type { TransportProtocol } from '../../ipbx/sip/index.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export interface HarnessOptions {
+  domain?: string;
+  accounts?: Array<{ extension: string; password: string; displayName?: string; maxContacts?: number }>;
+  dialplan?: unknown[];
+  groups?: unknown[];
+  protocols?: TransportProtocol[];
+  /** Extra top-level config (security, calls…), merged over the defaults here. */
+  extra?: Record<string, unknown>;
+  /** Reuse a data folder (restart tests). */
+  dataDir?: string;
+}
+
+export interface IpbxHarness {
+  ipbx: RunningIpbx;
+  config: ConfigFileService;
+  dataDir: string;
+  configFile: string;
+  domain: string;
+  port(protocol: TransportProtocol): number;
+  /** `http://127.0.0.1:PORT` of the API. */
+  apiBase: string;
+  api(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<IpbxHarness> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'voiplab-ipbx-'));
+  const configFile = join(dataDir, 'voiplab.yaml');
+  const domain = options.domain ?? 'voiplab.test';
+  const protocols = options.protocols ?? ['udp', 'tcp'];
+  const doc = {
+    domain,
+    sip: { listeners: protocols.map((protocol) => ({ protocol, address: '127.0.0.1', port: 0 })) },
+    http: { listeners: [{ protocol: 'http', address: '127.0.0.1', port: 0 }] },
+    accounts: (options.accounts ?? [
+      { extension: '1001', password: 'alice-secret-1001', displayName: 'Alice' },
+      { extension: '1002', password: 'bob-secret-1002', displayName: 'Bob' },
+    ]).map((a) => ({ displayName: '', ...a })),
+    groups: options.groups ?? [],
+    dialplan: options.dialplan ?? [{ match: '_1XXX', action: { type: 'account' } }],
+    security: { adminToken: ADMIN_TOKEN },
+    ...options.extra,
+  };
+  if (options.dataDir === undefined) writeFileSync(configFile, stringify(doc), { mode: 0o600 });
+  const config = await ConfigFileService.open(configFile);
+  const tls = await loadTlsMaterial({ config: config.current, configFile, dataDir });
+  const ipbx = await startIpbx({ config, dataDir, tls: { cert: tls.cert, key: tls.key }, adminToken: ADMIN_TOKEN, log: () => undefined });
+  const http = ipbx.httpEndpoints[0];
+  const apiBase = `http://127.0.0.1:${http?.port ?? 0}`;
+  return {
+    ipbx, config, dataDir, configFile, domain, apiBase,
+    port: (protocol) => {
+      const ep = ipbx.sipEndpoints.find((e) => e.protocol === protocol);
+      if (ep === undefined) throw new Error(`no ${protocol} listener`);
+      return ep.port;
+    },
+    api: (path, init = {}) => fetch(apiBase + path, {
+      ...init,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
+    }),
+    close: async () => {
+      await ipbx.close();
+      config.close();
+    },
+  };
+}
