@@ -163,7 +163,7 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
       closing ??= (async () => {
         configService.off('changed', onChanged);
         await Promise.all(apps.map((a) => a.close()));
-        await b2bua.close?.();
+        b2bua.close();
         await stack.close();
         location.close();
         db.close();

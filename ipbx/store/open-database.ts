@@ -2,7 +2,7 @@
 // folder, WAL so readers (the API) never block the writer, schema migrations by user_version.
 
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type Db = Database.Database;
@@ -43,13 +43,15 @@ const MIGRATIONS: string[] = [
 ];
 
 /** Opens (creating if needed) `<dataDir>/voiplab.db`, or an in-memory database for ':memory:'. */
-export function openDatabase(dataDir: string | ':memory:'): Db {
+export function openDatabase(dataDir: string): Db {
   let path = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     path = join(dataDir, 'voiplab.db');
   }
   const db = new Database(path);
+  // Bindings hold phones' addresses and CDRs who called whom: readable by the owner only.
+  if (path !== ':memory:') chmodSync(path, 0o600);
   db.pragma('journal_mode = WAL');
   // Bindings and CDRs can be re-created by phones; durability of the last second is not worth an fsync per REGISTER.
   db.pragma('synchronous = NORMAL');

@@ -1,0 +1,26 @@
+// Usage lines, apart from the commands so `voiplab --help` loads none of them.
+
+export const SERVE_USAGE = 'voiplab serve [--config FILE] [--data DIR]';
+
+export const ACCOUNT_USAGE = [
+  'voiplab account add EXT [--name NAME] [--password PW] [--config FILE] [--data DIR]',
+  'voiplab account list [--config FILE] [--data DIR]',
+  'voiplab account remove EXT [--config FILE] [--data DIR]',
+];
+
+export const HELP = `voiplab: SIP IPBX, softphone and lab harness
+
+usage: ${SERVE_USAGE}
+         start the IPBX (SIP, HTTP API, web pages); prints what it listens on
+       ${ACCOUNT_USAGE.join('\n       ')}
+         change accounts in the config file (a running server reloads it)
+       voiplab --help | --version
+
+options:
+  --config FILE   config file (default: DIR/voiplab.yaml, written on first run with demo accounts)
+  --data DIR      data folder: generated config, TLS certificate, store (default: ./data)
+
+environment:
+  VOIPLAB_ADMIN_TOKEN   Bearer token of the HTTP API (overrides security.adminToken)
+
+exit status: 0 ok, 1 failure (config errors as file:line:column: field: message), 2 usage error`;
