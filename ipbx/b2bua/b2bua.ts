@@ -1,7 +1,9 @@
 // The IPBX's back-to-back user agent: every call is an inbound leg (the caller's dialog) and
 // outbound legs (one dialog per fork, then the answering one), each with its own Call-ID, tags
 // and CSeq — nothing of the caller's Call-ID or Via is forwarded. The request dispatcher hands
-// it the requests it owns (`handle`); the API lists and hangs up calls (CallControl).
+// it the requests it owns (`handle`); the API lists and hangs up calls (CallControl). Transfers
+// are carried out here, never forwarded (as Asterisk does): REFER in a call's dialog, and INVITE
+// with Replaces.
 
 import type { AccountDirectory } from '../accounts/account.ts';
 import type { GroupConfig } from '../config/config-schema.ts';
@@ -22,6 +24,7 @@ import { acceptInvite, type CallRegistry } from './inbound-invite.ts';
 import type { Leg } from './leg.ts';
 import type { MediaHook } from './media-hook.ts';
 import { relayMessage } from './message-relay.ts';
+import { handleRefer } from './refer-handler.ts';
 import { respondOnce } from './sip-helpers.ts';
 
 export interface B2buaOptions {
@@ -49,7 +52,7 @@ export interface B2buaOptions {
 export const DEFAULT_MAX_CALLS = 1000;
 
 /** Methods answered 481 when they name a dialog the B2BUA does not know (RFC 3261 §12.2.2). */
-const IN_DIALOG_METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'UPDATE', 'INFO', 'MESSAGE', 'PRACK']);
+const IN_DIALOG_METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'UPDATE', 'INFO', 'MESSAGE', 'PRACK', 'REFER']);
 
 export class B2bua implements CallControl {
   readonly #ctx: B2buaContext;
@@ -104,9 +107,10 @@ export class B2bua implements CallControl {
   }
 
   /**
-   * Takes the requests the B2BUA owns: INVITE (new calls and re-INVITEs), ACK, BYE, UPDATE, INFO,
-   * MESSAGE, and any request inside one of its dialogs except REFER. False for the others
-   * (REGISTER, OPTIONS, SUBSCRIBE…), which the dispatcher answers. Never throws.
+   * Takes the requests the B2BUA owns: INVITE (new calls, re-INVITEs, INVITE with Replaces), ACK,
+   * BYE, UPDATE, INFO, MESSAGE, REFER in a call, and any request inside one of its dialogs. False
+   * for the others (REGISTER, OPTIONS, SUBSCRIBE, REFER outside a dialog…), which the dispatcher
+   * answers. Never throws.
    */
   handle(incoming: IncomingRequest): boolean {
     try {
@@ -130,9 +134,8 @@ export class B2bua implements CallControl {
     if (request.to.tag !== undefined) {
       const entry = this.#ctx.dialogs.find(request);
       if (entry !== undefined) {
-        // Transfers (REFER) are another part's; it finds the leg with `findDialog`.
-        if (method === 'REFER') return false;
-        handleInDialog(this.#ctx, entry, incoming);
+        if (method === 'REFER') handleRefer(this.#ctx, entry, incoming);
+        else handleInDialog(this.#ctx, entry, incoming);
         return true;
       }
       if (!IN_DIALOG_METHODS.has(method)) return false;
@@ -218,7 +221,7 @@ export class B2bua implements CallControl {
     return Promise.resolve(true);
   }
 
-  /** The call and leg an in-dialog request belongs to (for the transfer part). */
+  /** The call and leg an in-dialog request belongs to. */
   findDialog(incoming: IncomingRequest): DialogEntry | undefined {
     return this.#ctx.dialogs.find(incoming.request);
   }

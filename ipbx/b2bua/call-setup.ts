@@ -16,10 +16,10 @@ import { ringStep } from './ring-step.ts';
 import { respondOnce } from './sip-helpers.ts';
 
 /** A fallback may lead to another group with a fallback: bounded, so a loop in the config ends. */
-const MAX_FALLBACKS = 5;
+export const MAX_FALLBACKS = 5;
 
 /** What a step that ran out of time counts as (the caller's "no answer"). */
-const NO_ANSWER: FinalCandidate = { status: 480, reason: 'Temporarily Unavailable', cause: 'no-answer', local: false };
+export const NO_ANSWER: FinalCandidate = { status: 480, reason: 'Temporarily Unavailable', cause: 'no-answer', local: false };
 
 /** Headers of a callee's failure worth relaying: when to retry, and where a 3xx points. */
 const RELAYED_FAILURE_HEADERS = ['Retry-After', 'Warning'];

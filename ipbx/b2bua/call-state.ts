@@ -17,7 +17,7 @@ const ALLOWED: Record<CallState, readonly CallState[]> = {
   ringing: ['routing', 'answered', 'ended'],
   answered: ['held', 'transferred', 'ended'],
   held: ['answered', 'transferred', 'ended'],
-  // A transfer swaps a leg, then the call is answered again (REFER, another task).
+  // A transfer swaps a leg, then the call is answered again (transfer-swap.ts).
   transferred: ['answered', 'held', 'ended'],
   ended: [],
 };

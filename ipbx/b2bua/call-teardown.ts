@@ -24,7 +24,8 @@ export function tearDown(ctx: B2buaContext, sinks: TeardownSinks, call: Call, en
     respondOnce(call.invite, status);
   }
   for (const leg of [call.a, call.b]) {
-    if (leg === undefined) continue;
+    // A leg an attended transfer moved into another call lives on there.
+    if (leg === undefined || call.departed.has(leg)) continue;
     leg.bye();
     // A leg whose BYE waits for its ACK (§15) stays known until the ACK (or its timeout) comes.
     if (leg.awaitingAck === undefined) ctx.dialogs.remove(leg);

@@ -1,6 +1,8 @@
 // A call through the B2BUA: the caller's INVITE and leg (a), the connected callee leg (b) once
 // answered, the forks still ringing, its state, its timers (all cancelled when it ends) and how
 // it ended. Ending is idempotent and happens once: listeners do the teardown (BYE, CANCEL, CDR).
+// A transfer (REFER, INVITE with Replaces) puts a new leg in place of one side: `a`, `b` and the
+// labels `caller`/`callee` then name the parties connected now, which is what the CDR records.
 
 import type { ActiveCall } from './call-control.ts';
 import type { CallState } from '../events/ipbx-events.ts';
@@ -13,6 +15,16 @@ import type { Leg } from './leg.ts';
 /** What the call needs to know of an outbound INVITE still in progress. */
 export interface PendingFork {
   cancel(): void;
+}
+
+/**
+ * A transfer being carried out on the call (one at a time). `leaving` is the leg it takes out of
+ * the call (the referrer's, or the one an INVITE with Replaces replaces): its BYE before the
+ * transfer is over (RFC 5589 §6: a transferor may hang up once the REFER is accepted) does not
+ * end the call.
+ */
+export interface PendingTransfer {
+  readonly leaving: Leg;
 }
 
 export interface CallInit {
@@ -29,10 +41,13 @@ export interface CallInit {
 export class Call {
   readonly id: string;
   readonly invite: IncomingRequest;
-  readonly a: Leg;
+  /** The caller's leg, or the one a transfer put in its place. */
+  a: Leg;
   b: Leg | undefined;
-  readonly caller: CallerIdentity;
-  readonly callee: string;
+  /** Who is on side a: the caller, or the party a transfer connected in its place. */
+  caller: CallerIdentity;
+  /** The dialled number, or the number of the party a transfer connected on side b. */
+  callee: string;
   readonly startedAt: number;
   answeredAt: number | null = null;
   endedAt: number | null = null;
@@ -40,6 +55,9 @@ export class Call {
   readonly forks = new Set<PendingFork>();
   /** Kinds of 18x already relayed to the caller (`180`, `183`, `183+sdp`): each once. */
   readonly relayedProvisionals = new Set<string>();
+  transfer: PendingTransfer | undefined;
+  /** Legs an attended transfer moved into another call: the teardown leaves them alone. */
+  readonly departed = new Set<Leg>();
   #state: CallState = CallStates.Routing;
   readonly #clock: Clock;
   readonly #timers = new Set<TimerHandle>();

@@ -26,6 +26,11 @@ export class DialogTable {
     return this.#entries.get(dialogKey({ callId: request.callId, localTag: request.to.tag ?? '', remoteTag: request.from.tag ?? '' }));
   }
 
+  /** The leg (and its call) of a dialog named by its key (`dialogKey`), as a Replaces header names it. */
+  findById(key: string): DialogEntry | undefined {
+    return this.#entries.get(key);
+  }
+
   get size(): number {
     return this.#entries.size;
   }

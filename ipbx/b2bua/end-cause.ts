@@ -9,7 +9,9 @@ export type EndCause =
   | 'rejected'
   | 'unknown-number'
   | 'offline'
-  | 'failed';
+  | 'failed'
+  /** Its remaining leg was moved into another call by an attended transfer (RFC 5589 §7). */
+  | 'transferred';
 
 export interface CallEnd {
   cause: EndCause;

@@ -8,7 +8,7 @@ import {
   type NameAddr, type SendTarget, type SipRequest, type SipResponse,
 } from '../sip/index.ts';
 import type { B2buaContext } from './b2bua-context.ts';
-import type { CallerIdentity } from './caller-identity.ts';
+import { identityOfAccount, type CallerIdentity } from './caller-identity.ts';
 import type { PendingFork } from './call.ts';
 import { Leg } from './leg.ts';
 import type { MediaLegInfo } from './media-hook.ts';
@@ -132,10 +132,13 @@ export class Fork implements PendingFork {
     leg.ack(this.invite.cseq.seq).then(() => leg.bye(), (err: unknown) => this.#ctx.report(err));
   }
 
-  /** The callee's leg after its 2xx. */
+  /** The callee's leg after its 2xx, knowing which account answered (external members: none). */
   legFor(response: SipResponse): Leg {
     const target = this.#target;
     if (target === undefined) throw new Error('a fork answered before it was sent');
-    return Leg.outbound(this.invite, response, this.contact, target, this.#ctx);
+    const leg = Leg.outbound(this.invite, response, this.contact, target, this.#ctx);
+    const account = this.ring.extension === undefined ? undefined : this.#ctx.accounts.get(this.ring.extension);
+    leg.party = account === undefined ? undefined : identityOfAccount(account, this.#ctx.domain);
+    return leg;
   }
 }

@@ -1,6 +1,7 @@
 // Requests inside a call's dialogs, from either side (RFC 3261 §12.2.2): checked against the
 // leg's dialog (CSeq order, remote target refresh), then ACK, BYE, session changes (re-INVITE,
 // UPDATE) and anything else (INFO for DTMF, MESSAGE, NOTIFY…) each go their way to the peer leg.
+// REFER is not relayed: the B2BUA carries it out itself (refer-handler.ts).
 
 import type { IncomingRequest, SipRequest } from '../sip/index.ts';
 import type { B2buaContext } from './b2bua-context.ts';
@@ -45,12 +46,17 @@ export function handleInDialog(ctx: B2buaContext, entry: DialogEntry, incoming: 
   }
 }
 
-/** §15.1.2: a BYE is answered 200 and ends the session; the B2BUA ends the other leg with its own BYE. */
+/**
+ * §15.1.2: a BYE is answered 200 and ends the session; the B2BUA ends the other leg with its own BYE.
+ * A leg a transfer takes out of the call (phones doing a blind transfer often hang up as soon as
+ * the REFER is accepted), or has taken out, ends alone: the call goes on with its other parties.
+ */
 function onBye(ctx: B2buaContext, call: Call, leg: Leg, incoming: IncomingRequest): void {
   incoming.respond(200);
   leg.terminate();
   ctx.dialogs.remove(leg);
-  const by = leg.role === 'a' ? 'caller' : 'callee';
+  if (call.transfer?.leaving === leg || (leg !== call.a && leg !== call.b)) return;
+  const by = leg === call.a ? 'caller' : 'callee';
   if (call.answeredAt !== null) {
     call.finish({ cause: 'answered', status: 200, by });
     return;

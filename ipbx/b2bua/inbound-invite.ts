@@ -1,6 +1,7 @@
 // A new call: an INVITE from outside any dialog. Overload and merged-request checks first, then
 // the dialled number is routed (so a rule can let unauthenticated callers in), the caller is
-// authenticated, the call is opened with its inbound leg, and ringing starts.
+// authenticated, the call is opened with its inbound leg, and ringing starts. An INVITE with a
+// Replaces header (RFC 3891) opens no call: it takes the place of a leg of one (transfer-replaces-invite.ts).
 
 import type { RequestAuthenticator } from '../registrar/request-authenticator.ts';
 import type { IncomingRequest } from '../sip/index.ts';
@@ -11,6 +12,7 @@ import { finishUnanswered, setUpCall } from './call-setup.ts';
 import { identifyCaller } from './identify-caller.ts';
 import { Leg } from './leg.ts';
 import { dialledNumber, ourContact } from './sip-helpers.ts';
+import { acceptReplacingInvite } from './transfer-replaces-invite.ts';
 
 /** The B2BUA's table of calls in progress, as a new call needs it. */
 export interface CallRegistry {
@@ -40,11 +42,16 @@ export function acceptInvite(ctx: B2buaContext, calls: CallRegistry, authenticat
     incoming.respond(483);
     return;
   }
+  if (request.headers.has('Replaces')) {
+    acceptReplacingInvite(ctx, authenticator, incoming);
+    return;
+  }
   const number = dialledNumber(request.uri) ?? '';
   const decision = ctx.router.route(number);
   const caller = identifyCaller(incoming, decision, authenticator, ctx.domain);
   if (caller === undefined) return;
   const a = Leg.inbound(incoming, ourContact(ctx.stack, incoming.source.protocol), ctx);
+  a.party = caller;
   const call = calls.open(incoming, a, caller, number);
   // §9.2: the stack answers the CANCEL 200 and the INVITE 487; the forks are cancelled on the way out.
   incoming.onCancel(() => call.finish({ cause: 'cancelled', status: 487, by: 'caller' }));

@@ -1,12 +1,13 @@
 // One side of a call: its own dialog (Call-ID, tags, CSeq spaces, remote target), the flow its
-// requests go over, and its `peer`, the leg on the other side. A transfer (REFER, another task)
-// swaps a leg by re-pointing `peer` on both sides.
+// requests go over, who is at the other end of it (`party`), and its `peer`, the leg on the other
+// side. A transfer (transfer-*.ts) swaps a leg by re-pointing `peer` on both sides.
 
 import {
   Dialog, DialogState,
   type IncomingRequest, type NameAddr, type SendTarget, type SipRequest, type SipResponse, type SipStack,
   type TransportProtocol,
 } from '../sip/index.ts';
+import type { CallerIdentity } from './caller-identity.ts';
 import type { MediaLegInfo } from './media-hook.ts';
 import { flowTarget, madeUpResponse } from './sip-helpers.ts';
 
@@ -38,6 +39,8 @@ export class Leg {
   readonly target: SendTarget;
   readonly protocol: TransportProtocol;
   peer: Leg | undefined;
+  /** The account (or unauthenticated caller) at the other end; undefined for external members. */
+  party: CallerIdentity | undefined;
   awaitingAck: AwaitedAck | undefined;
   /** CSeq of a 2xx received on this leg (we are its UAC) whose ACK waits for the other side's. */
   owedAck: number | undefined;

@@ -18,7 +18,9 @@ export async function relayRequest(call: Call, leg: Leg, incoming: IncomingReque
   const request = incoming.request;
   const peer = leg.peer;
   if (peer === undefined || peer.ended || call.ended) {
-    incoming.respond(481);
+    // §12.2.1.2: a 481 ends the sender's dialog; while a transfer brings in the new party it is
+    // only refused for now (491, as for a session change then, RFC 3261 §14.1).
+    incoming.respond(!call.ended && call.transfer !== undefined ? 491 : 481);
     return;
   }
   const { response } = await peer.request(request.method, {

@@ -18,6 +18,8 @@ export interface RingTarget {
   /** The binding's flow; undefined for external members, whose URI is resolved (RFC 3263). */
   target: SendTarget | undefined;
   protocol: TransportProtocol;
+  /** The account whose binding this is; undefined for external members. */
+  extension?: string | undefined;
 }
 
 export interface RingStep {
@@ -116,7 +118,7 @@ function bindingTargets(ctx: PlanContext, extension: string): RingTarget[] {
       continue;
     }
     // Requests go to where the REGISTER came from, over its flow (RFC 5626 §5.3; NAT).
-    targets.push({ uri, target: { protocol: b.protocol, address: b.source.address, port: b.source.port, flowId: b.flowId }, protocol: b.protocol });
+    targets.push({ uri, target: { protocol: b.protocol, address: b.source.address, port: b.source.port, flowId: b.flowId }, protocol: b.protocol, extension });
   }
   return targets;
 }

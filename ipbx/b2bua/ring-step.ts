@@ -9,7 +9,7 @@ import type { B2buaContext } from './b2bua-context.ts';
 import type { Call } from './call.ts';
 import { ANSWERED_ELSEWHERE, Fork } from './fork.ts';
 import { candidateOf, type FinalCandidate } from './response-selection.ts';
-import type { RingStep } from './ring-plan.ts';
+import type { RingStep, RingTarget } from './ring-plan.ts';
 import { outboundMaxForwards } from './sip-helpers.ts';
 
 export type StepOutcome =
@@ -24,13 +24,22 @@ export type StepOutcome =
 export interface StepHooks {
   /** A provisional response of a fork, while the step is undecided. */
   onProvisional(fork: Fork, response: SipResponse): void;
+  /** How the step's INVITEs are made: by default the caller's (its identity and offer); a transfer makes its own. */
+  invites?: ForkFactory | undefined;
+}
+
+export interface ForkFactory {
+  create(ring: RingTarget, maxForwards: number): Fork;
+  /** The fork's offer; an empty buffer sends none (RFC 3261 §13.2.1: the 2xx will offer). */
+  offer(fork: Fork): Promise<Buffer>;
 }
 
 export async function ringStep(ctx: B2buaContext, call: Call, step: RingStep, hooks: StepHooks): Promise<StepOutcome> {
   if (step.targets.length === 0) return { kind: 'failed', candidates: [step.nobody], refused: false };
   const maxForwards = outboundMaxForwards(call.invite.request.maxForwards);
-  const forks = step.targets.map((ring) => new Fork(ctx, ring, call.caller, call.callee, maxForwards));
-  const offers = await Promise.all(forks.map((fork) => offerFor(ctx, call, fork)));
+  const invites = hooks.invites;
+  const forks = step.targets.map((ring) => invites?.create(ring, maxForwards) ?? new Fork(ctx, ring, call.caller, call.callee, maxForwards));
+  const offers = await Promise.all(forks.map((fork) => invites?.offer(fork) ?? offerFor(ctx, call, fork)));
   if (call.ended) return { kind: 'ended' };
 
   return new Promise<StepOutcome>((resolve) => {

@@ -17,7 +17,9 @@ export async function relaySessionChange(ctx: B2buaContext, call: Call, leg: Leg
   const isInvite = incoming.method === 'INVITE';
   const peer = leg.peer;
   if (call.ended || (peer?.ended ?? false)) {
-    incoming.respond(481);
+    // While a transfer brings in the new party, the one that left is not the end of this dialog:
+    // the change waits (§14.1: 491, retried later) instead of a 481 that would end the session.
+    incoming.respond(!call.ended && call.transfer !== undefined ? 491 : 481);
     return;
   }
   if (peer === undefined) {

@@ -80,8 +80,8 @@ export function flowTarget(source: MessageSource): SendTarget {
   return { protocol: source.protocol, address: source.address, port: source.port, flowId: source.flowId };
 }
 
-/** The methods the B2BUA relays, announced in Allow on both legs (RFC 3261 §20.5). */
-export const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, MESSAGE';
+/** The methods the B2BUA relays or carries out (REFER), announced in Allow on both legs (RFC 3261 §20.5). */
+export const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, MESSAGE, REFER, NOTIFY';
 
 /**
  * Max-Forwards of an outbound leg: one less than the inbound request's, so that a call routed

@@ -37,7 +37,7 @@ export interface Cdr {
   endedAt: number;
   /** Seconds from answer to end (0 when unanswered). */
   duration: number;
-  /** answered | busy | no-answer | cancelled | rejected | unknown-number | offline | failed, with the SIP status when there is one. */
+  /** answered | busy | no-answer | cancelled | rejected | unknown-number | offline | failed | transferred, with the SIP status when there is one. */
   cause: string;
   status: number | null;
 }

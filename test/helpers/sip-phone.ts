@@ -1,8 +1,9 @@
 // A small SIP phone for B2BUA tests, on the voiplab stack over real sockets (UDP or TCP on
 // 127.0.0.1, port 0): registers, places calls (INVITE with SDP, ACK, CANCEL, BYE), answers,
 // rejects or lets incoming calls ring as told, sends re-INVITE/UPDATE/INFO/MESSAGE in a call,
-// and records everything it receives (the tap sees CANCELs, which the stack answers itself).
-// Every wait is bounded.
+// transfers (REFER, RFC 3515, with Replaces for an attended transfer, RFC 5589 §7) and reads the
+// NOTIFYs that report on it, and records everything it receives (the tap sees CANCELs, which the
+// stack answers itself). Every wait is bounded.
 
 import { Dialog, dialogKey } from '../../ipbx/sip/dialog/index.ts';
 import { SipUri, type NameAddr, type SipRequest, type SipResponse } from '../../ipbx/sip/message/index.ts';
@@ -66,6 +67,27 @@ function answerDirection(offer: string): 'sendrecv' | 'sendonly' | 'recvonly' | 
 
 let nextRtpPort = 40_000;
 
+/** A NOTIFY of the refer event package as the transferor sees it (RFC 3515 §2.4.5). */
+export interface ReferNotify {
+  /** The status code of the message/sipfrag body's status line. */
+  status: number;
+  statusLine: string;
+  event: string | undefined;
+  subscriptionState: string | undefined;
+  request: SipRequest;
+}
+
+function readReferNotify(request: SipRequest): ReferNotify {
+  const statusLine = request.body.toString('utf8').split(/\r?\n/)[0] ?? '';
+  const status = Number(/^SIP\/2\.0 (\d{3})/.exec(statusLine)?.[1] ?? NaN);
+  return { status, statusLine, event: request.headers.get('Event'), subscriptionState: request.headers.get('Subscription-State'), request };
+}
+
+/** `value` escaped for a SIP URI header (RFC 3261 §19.1.1): `;` `=` `@` and the rest as %HH. */
+export function escapeUriHeader(value: string): string {
+  return encodeURIComponent(value);
+}
+
 /** A call with a dialog, on either side: in-dialog requests go to the proxy. */
 export class PhoneSession {
   readonly phone: SipPhone;
@@ -83,6 +105,41 @@ export class PhoneSession {
 
   receivedOf(method: string): SipRequest[] {
     return this.received.filter((r) => r.method === method);
+  }
+
+  /** NOTIFYs of the refer event received in this dialog, in order. */
+  referNotifies(): ReferNotify[] {
+    return this.receivedOf('NOTIFY').map(readReferNotify);
+  }
+
+  /** Waits until `n` refer NOTIFYs came (bounded). */
+  async referNotified(n: number): Promise<ReferNotify[]> {
+    await eventually(() => this.receivedOf('NOTIFY').length >= n, `${n} NOTIFY(s) at ${this.phone.user}`);
+    return this.referNotifies();
+  }
+
+  /**
+   * RFC 3891 §6.1 Replaces for this dialog as the IPBX (the other end) matches it: its tag is the
+   * to-tag, ours the from-tag (§3: "the to-tag parameter is compared to the local tag").
+   */
+  replaces(): string {
+    const { callId, localTag, remoteTag } = this.dialog.id;
+    return `${callId};to-tag=${remoteTag};from-tag=${localTag}`;
+  }
+
+  /** REFER in this dialog (RFC 3515) with this Refer-To and a Referred-By naming this phone (RFC 3892). */
+  refer(referTo: string, headers: Array<[string, string]> = []): Promise<SipResponse> {
+    return this.request('REFER', undefined, 'application/sdp', [['Refer-To', referTo], ['Referred-By', `<${this.phone.aor}>`], ...headers]);
+  }
+
+  /** Blind transfer of the other party to `number` (RFC 5589 §6). */
+  blindTransfer(number: string, headers: Array<[string, string]> = []): Promise<SipResponse> {
+    return this.refer(`<sip:${number}@${this.phone.domain}>`, headers);
+  }
+
+  /** Attended transfer (RFC 5589 §7): the other party of this call to the other party of `consultation`. */
+  attendedTransfer(number: string, consultation: PhoneSession): Promise<SipResponse> {
+    return this.refer(`<sip:${number}@${this.phone.domain}?Replaces=${escapeUriHeader(consultation.replaces())}>`);
   }
 
   async request(method: string, body?: string, contentType = 'application/sdp', headers: Array<[string, string]> = []): Promise<SipResponse> {
@@ -248,6 +305,8 @@ export class SipPhone {
   incomingBehaviour: IncomingBehaviour;
   /** Status for re-INVITE and UPDATE (491 to play glare); 2xx answer with SDP. */
   sessionChangeStatus = 200;
+  /** After a transfer it asked for, hang up once told it worked (the final NOTIFY with a 2xx), as desk phones do. */
+  byeAfterTransfer = false;
   messageStatus = 200;
   readonly calls: IncomingCall[] = [];
   readonly sessions = new Map<string, PhoneSession>();
@@ -309,7 +368,10 @@ export class SipPhone {
       contact: this.contact,
       ...(sdp === null ? {} : { body: sdp, contentType: 'application/sdp' }),
     });
-    for (const [name, value] of options.headers ?? []) invite.headers.set(name, value);
+    // Each header given replaces the INVITE's own (Max-Forwards); a name given twice is sent twice.
+    const extra = new Map<string, string[]>();
+    for (const [name, value] of options.headers ?? []) extra.set(name, [...(extra.get(name) ?? []), value]);
+    for (const [name, values] of extra) invite.headers.set(name, values);
     return new OutgoingCall(this, invite, this.#credentials, options.ack ?? true);
   }
 
@@ -378,7 +440,11 @@ export class SipPhone {
       return;
     }
     session.received.push(request);
-    if (request.method === 'ACK') return;
+    if (request.method === 'ACK') {
+      // A late answer (to the 2xx that offered) rides the ACK (RFC 3261 §13.2.1).
+      if (request.body.length > 0) session.remoteSdp = request.body.toString();
+      return;
+    }
     const check = session.dialog.receiveRequest(request);
     if (!check.ok) {
       req.respond(check.status, { reason: check.reason });
@@ -403,6 +469,15 @@ export class SipPhone {
           body: Buffer.from(phoneSdp(this.user, this.rtpPort, answerDirection(offer))),
           contentType: 'application/sdp',
         });
+        return;
+      }
+      case 'NOTIFY': {
+        req.respond(200);
+        const notify = readReferNotify(request);
+        const final = notify.subscriptionState?.trim().toLowerCase().startsWith('terminated') ?? false;
+        if (this.byeAfterTransfer && final && notify.status >= 200 && notify.status < 300 && !session.ended) {
+          session.bye().catch(() => undefined);
+        }
         return;
       }
       default:

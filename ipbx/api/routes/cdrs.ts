@@ -18,7 +18,7 @@ const CdrSchema = Type.Object({
   answeredAt: Type.Union([Type.Integer(), Type.Null()]),
   endedAt: Type.Integer(),
   duration: Type.Number({ description: 'Seconds from answer to end' }),
-  cause: Type.String({ description: 'answered | busy | no-answer | cancelled | rejected | unknown-number | offline | failed' }),
+  cause: Type.String({ description: 'answered | busy | no-answer | cancelled | rejected | unknown-number | offline | failed | transferred' }),
   status: Type.Union([Type.Integer(), Type.Null()], { description: 'Final SIP status, when there was one' }),
 });
 
