@@ -1,6 +1,8 @@
 // Errors of the security guards: only configuration mistakes. A flood or a failed login is not
 // an error here; the guards answer with booleans and the SIP layer drops or challenges.
 
+import { CodedError } from '../sip/index.ts';
+
 /** Every code with what it means; one row per code belongs in docs/errors.md. */
 export const SECURITY_ERROR_CODES = {
   IPBX_SECURITY_BAD_OPTION: 'A rate-limit or ban option is missing or out of range; the message names it (security.rateLimit.*, security.ban.*).',
@@ -8,14 +10,8 @@ export const SECURITY_ERROR_CODES = {
 
 export type SecurityErrorCode = keyof typeof SECURITY_ERROR_CODES;
 
-export class SecurityError extends Error {
+export class SecurityError extends CodedError<SecurityErrorCode> {
   override readonly name = 'SecurityError';
-  readonly code: SecurityErrorCode;
-
-  constructor(code: SecurityErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 /** Throws IPBX_SECURITY_BAD_OPTION unless `value` is a number > 0 (an integer ≥ 1 when `integer`). */

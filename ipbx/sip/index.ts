@@ -2,6 +2,7 @@
 // desk-phone emulator, tests) imports from here only. Layers, bottom up:
 // message → transport → transaction → dialog → ua, with digest beside them and time behind clock.
 export * from './clock.ts';
+export * from './coded-error.ts';
 export * from './message/index.ts';
 export * from './transport/index.ts';
 export * from './transaction/index.ts';

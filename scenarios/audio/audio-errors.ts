@@ -1,6 +1,8 @@
 // Errors of the audio toolkit (WAV files, tone detection). Each names the file or the option at
 // fault, so a failed audio check in a scenario report says what to fix.
 
+import { CodedError } from '../../ipbx/sip/index.ts';
+
 /** Every code with what it means; one row per code belongs in docs/errors.md. */
 export const AUDIO_ERROR_CODES = {
   SCENARIO_WAV_NOT_RIFF: 'The file does not start with a little-endian RIFF header (RIFX and RF64 are not read).',
@@ -17,14 +19,8 @@ export const AUDIO_ERROR_CODES = {
 
 export type AudioErrorCode = keyof typeof AUDIO_ERROR_CODES;
 
-export class AudioError extends Error {
+export class AudioError extends CodedError<AudioErrorCode> {
   override readonly name: string = 'AudioError';
-  readonly code: AudioErrorCode;
-
-  constructor(code: AudioErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** A WAV file (or buffer) that cannot be read or written; `file` is its path or `<buffer>`. */

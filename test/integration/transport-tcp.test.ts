@@ -1,148 +1,23 @@
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
-import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { FakeClock } from '../../ipbx/sip/clock.ts';
-import { createResponse, parseMessage, type SipMessage, type SipResponse } from '../../ipbx/sip/message/index.ts';
+import type { TransportLayer } from '../../ipbx/sip/transport/index.ts';
 import {
-  TransportLayer,
-  type FlowClosedEvent,
-  type IncomingMessage,
-  type FlowInfo,
-  type TransportLayerOptions,
-} from '../../ipbx/sip/transport/index.ts';
+  answerAll,
+  asResponse,
+  nextFlowClosed,
+  nextFlowOpened,
+  nextMessage,
+  nextPong,
+  parseSip,
+  requestText,
+  startLayer,
+  tcpPeer,
+  within,
+  type RequestOptions,
+} from '../helpers/transport-test-kit.ts';
 
-// Every wait is bounded: a test fails instead of hanging when something never arrives.
-const WAIT_MS = 5_000;
-
-function within<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function startLayer(t: TestContext, options: TransportLayerOptions): Promise<TransportLayer> {
-  const layer = new TransportLayer(options);
-  t.after(() => layer.close());
-  await layer.start();
-  return layer;
-}
-
-function nextMessage(layer: TransportLayer): Promise<IncomingMessage> {
-  return new Promise((resolve) => {
-    const off = layer.onMessage((incoming) => {
-      off();
-      resolve(incoming);
-    });
-  });
-}
-
-// Not events.once(): it would also reject on the 'error' events the layer reports along the way.
-function nextFlowOpened(layer: TransportLayer): Promise<FlowInfo> {
-  return within(new Promise((resolve) => layer.once('flow-opened', resolve)), 'flow-opened');
-}
-
-function nextFlowClosed(layer: TransportLayer): Promise<FlowClosedEvent> {
-  return within(new Promise((resolve) => layer.once('flow-closed', resolve)), 'flow-closed');
-}
-
-function nextPong(layer: TransportLayer): Promise<string> {
-  return within(new Promise((resolve) => layer.once('pong', resolve)), 'the pong');
-}
-
-function answerAll(layer: TransportLayer): void {
-  layer.onMessage(({ message, source }) => {
-    if (message.isRequest()) void layer.send(createResponse(message, 200), { ...source });
-  });
-}
-
-interface RequestOptions {
-  method?: string;
-  via?: string;
-  cseqMethod?: string;
-  body?: string;
-  contentLength?: string | null;
-  subject?: string;
-}
-
-function sipRequest(o: RequestOptions = {}): string {
-  const method = o.method ?? 'OPTIONS';
-  const body = o.body ?? '';
-  const lines = [
-    `${method} sip:service@127.0.0.1 SIP/2.0`,
-    `Via: ${o.via ?? `SIP/2.0/TCP client.invalid:5099;branch=z9hG4bK${randomBytes(6).toString('hex')};rport`}`,
-    'Max-Forwards: 70',
-    'From: <sip:alice@example.com>;tag=a1',
-    'To: <sip:service@example.com>',
-    `Call-ID: ${randomBytes(8).toString('hex')}`,
-    `CSeq: 1 ${o.cseqMethod ?? method}`,
-  ];
-  if (o.subject !== undefined) lines.push(`Subject: ${o.subject}`);
-  if (o.contentLength !== null) lines.push(`Content-Length: ${o.contentLength ?? Buffer.byteLength(body)}`);
-  return lines.join('\r\n') + '\r\n\r\n' + body;
-}
-
-function parseStreamMessage(bytes: Buffer): SipMessage {
-  const result = parseMessage(bytes, { datagram: false });
-  assert.ok(result.ok, `unparseable: ${result.ok ? '' : result.error.reason}`);
-  return result.message;
-}
-
-/** A raw TCP peer: reads responses by Content-Length and tells when the server closes. */
-async function tcpPeer(t: TestContext, host: string, port: number) {
-  const socket: Socket = connect({ host, port });
-  t.after(() => socket.destroy());
-  await within(once(socket, 'connect'), 'the TCP connection');
-  socket.setNoDelay(true);
-  let buffered = Buffer.alloc(0);
-  let ended = false;
-  const wake: Array<() => void> = [];
-  const notify = () => { for (const w of wake.splice(0)) w(); };
-  socket.on('data', (chunk: Buffer) => { buffered = Buffer.concat([buffered, chunk]); notify(); });
-  socket.on('close', () => { ended = true; notify(); });
-  socket.on('error', () => undefined);
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-
-  /** Waits until `take` finds what it wants in the received bytes and returns how many it used. */
-  function until<T>(take: (buf: Buffer) => { value: T; used: number } | undefined, what: string): Promise<T> {
-    return within(new Promise<T>((resolve, reject) => {
-      const check = () => {
-        const got = take(buffered);
-        if (got !== undefined) {
-          buffered = buffered.subarray(got.used);
-          resolve(got.value);
-        } else if (ended) {
-          reject(new Error(`connection closed before ${what}`));
-        } else {
-          wake.push(check);
-        }
-      };
-      check();
-    }), what);
-  }
-
-  return {
-    socket,
-    closed: (what: string) => within(closed, what),
-    write: (data: string | Buffer) => new Promise<void>((resolve, reject) => socket.write(data, (err) => (err ? reject(err) : resolve()))),
-    readMessage: (what: string) => until((buf) => {
-      const headEnd = buf.indexOf('\r\n\r\n');
-      if (headEnd === -1) return undefined;
-      const length = Number(/\r\nContent-Length: *(\d+)/i.exec(buf.toString('latin1', 0, headEnd))?.[1] ?? 0);
-      const used = headEnd + 4 + length;
-      return buf.length < used ? undefined : { value: parseStreamMessage(buf.subarray(0, used)), used };
-    }, what),
-    readExactly: (n: number, what: string) => until((buf) => (buf.length >= n ? { value: buf.subarray(0, n).toString('latin1'), used: n } : undefined), what),
-  };
-}
-
-function asResponse(m: SipMessage): SipResponse {
-  assert.ok(!m.isRequest(), 'expected a response');
-  return m;
-}
+const tcpRequest = (o: RequestOptions = {}) => requestText({ transport: 'TCP', ...o });
 
 const TCP_LOCAL = [{ protocol: 'tcp' as const, address: '127.0.0.1', port: 0 }];
 
@@ -152,7 +27,7 @@ void describe('TCP transport (RFC 3261 §18)', () => {
     answerAll(layer);
     const got = nextMessage(layer);
     const peer = await tcpPeer(t, '127.0.0.1', layer.localEndpoint('tcp').port);
-    await peer.write(sipRequest());
+    await peer.write(tcpRequest());
     const { message, source } = await within(got, 'the request');
     assert.equal(source.protocol, 'tcp');
     assert.equal(source.port, peer.socket.localPort);
@@ -169,7 +44,7 @@ void describe('TCP transport (RFC 3261 §18)', () => {
     const layer = await startLayer(t, { listeners: TCP_LOCAL });
     const got = nextMessage(layer);
     const peer = await tcpPeer(t, '127.0.0.1', layer.localEndpoint('tcp').port);
-    const text = sipRequest({ method: 'MESSAGE', body: 'slowly, byte by byte' });
+    const text = tcpRequest({ method: 'MESSAGE', body: 'slowly, byte by byte' });
     for (const byte of Buffer.from(text)) {
       await peer.write(Buffer.from([byte]));
       await new Promise((resolve) => setImmediate(resolve));
@@ -186,7 +61,7 @@ void describe('TCP transport (RFC 3261 §18)', () => {
       if (subjects.length === 2) resolve();
     }));
     const peer = await tcpPeer(t, '127.0.0.1', layer.localEndpoint('tcp').port);
-    await peer.write(sipRequest({ subject: 'one', method: 'MESSAGE', body: 'a' }) + sipRequest({ subject: 'two' }));
+    await peer.write(tcpRequest({ headers: ['Subject: one'], method: 'MESSAGE', body: 'a' }) + tcpRequest({ headers: ['Subject: two'] }));
     await within(both, 'both requests');
     assert.deepEqual(subjects, ['one', 'two']);
   });
@@ -195,11 +70,11 @@ void describe('TCP transport (RFC 3261 §18)', () => {
     const layer = await startLayer(t, { listeners: TCP_LOCAL });
     answerAll(layer);
     const peer = await tcpPeer(t, '127.0.0.1', layer.localEndpoint('tcp').port);
-    await peer.write(sipRequest({ cseqMethod: 'BYE' }));
+    await peer.write(tcpRequest({ cseqMethod: 'BYE' }));
     const bad = asResponse(await peer.readMessage('the 400'));
     assert.equal(bad.status, 400);
     assert.match(bad.reason, /CSeq method BYE/);
-    await peer.write(sipRequest());
+    await peer.write(tcpRequest());
     assert.equal(asResponse(await peer.readMessage('the 200 on the same connection')).status, 200);
     assert.equal(layer.stats.tcp.parseErrors, 1);
   });
@@ -208,7 +83,7 @@ void describe('TCP transport (RFC 3261 §18)', () => {
     const layer = await startLayer(t, { listeners: TCP_LOCAL });
     const peer = await tcpPeer(t, '127.0.0.1', layer.localEndpoint('tcp').port);
     const closedFlow = nextFlowClosed(layer);
-    await peer.write(sipRequest({ contentLength: '-3' }) + sipRequest());
+    await peer.write(tcpRequest({ contentLength: '-3' }) + tcpRequest());
     const bad = asResponse(await peer.readMessage('the 400'));
     assert.equal(bad.status, 400);
     assert.match(bad.reason, /negative/);
@@ -222,7 +97,7 @@ void describe('TCP transport (RFC 3261 §18)', () => {
     let delivered = 0;
     layer.onMessage(() => delivered++);
     const peer = await tcpPeer(t, '127.0.0.1', layer.localEndpoint('tcp').port);
-    await peer.write(sipRequest({ contentLength: null }));
+    await peer.write(tcpRequest({ contentLength: null }));
     const bad = asResponse(await peer.readMessage('the 400'));
     assert.equal(bad.status, 400);
     assert.match(bad.reason, /Content-Length is required/);
@@ -244,7 +119,7 @@ void describe('TCP transport (RFC 3261 §18)', () => {
     await peer.write('\r\n\r\n');
     assert.equal(await peer.readExactly(2, 'the pong'), '\r\n');
     answerAll(layer);
-    await peer.write(sipRequest());
+    await peer.write(tcpRequest());
     assert.equal(asResponse(await peer.readMessage('the 200 after the pong')).status, 200);
   });
 
@@ -253,7 +128,7 @@ void describe('TCP transport (RFC 3261 §18)', () => {
     const layer = await startLayer(t, { listeners: TCP_LOCAL, idleTimeoutMs: 30_000, clock });
     const got = nextMessage(layer);
     const peer = await tcpPeer(t, '127.0.0.1', layer.localEndpoint('tcp').port);
-    await peer.write(sipRequest());
+    await peer.write(tcpRequest());
     const { source } = await within(got, 'the request');
     const closedFlow = nextFlowClosed(layer);
     clock.advance(29_999);
@@ -272,7 +147,7 @@ void describe('TCP transport (RFC 3261 §18)', () => {
     const got = nextMessage(layer);
     const peer = await tcpPeer(t, '127.0.0.1', layer.localEndpoint('tcp').port);
     const { flowId } = await opened;
-    const text = sipRequest();
+    const text = tcpRequest();
     await peer.write(text.slice(0, 30));
     // The half message must be in the framer before the clock moves.
     await within(waitForBusy(layer, flowId), 'the partial message to arrive');
@@ -307,7 +182,7 @@ void describe('TCP transport (RFC 3261 §18)', () => {
     const target = { protocol: 'tcp' as const, ...b.localEndpoint('tcp') };
     for (let i = 0; i < 2; i++) {
       const response = nextMessage(a);
-      const request = parseStreamMessage(Buffer.from(sipRequest({ via: `SIP/2.0/TCP ${local.address}:${local.port};branch=z9hG4bKab${i}` })));
+      const request = parseSip(tcpRequest({ via: `SIP/2.0/TCP ${local.address}:${local.port};branch=z9hG4bKab${i}` }), 'stream');
       await a.send(request, target);
       const { message, source } = await within(response, `response ${i}`);
       assert.ok(!message.isRequest());
@@ -328,7 +203,7 @@ void describe('TCP transport (RFC 3261 §18)', () => {
     const target = { protocol: 'tcp' as const, ...b.localEndpoint('tcp') };
     const opened: string[] = [];
     a.on('flow-opened', (info) => opened.push(info.flowId));
-    await Promise.all([0, 1, 2].map(() => a.send(parseStreamMessage(Buffer.from(sipRequest())), target)));
+    await Promise.all([0, 1, 2].map(() => a.send(parseSip(tcpRequest(), 'stream'), target)));
     await within(received, 'three requests');
     assert.equal(opened.length, 1);
   });
@@ -338,7 +213,7 @@ void describe('TCP transport (RFC 3261 §18)', () => {
     const b = await startLayer(t, { listeners: TCP_LOCAL });
     const deadPort = b.localEndpoint('tcp').port;
     await b.close();
-    const request = parseStreamMessage(Buffer.from(sipRequest()));
+    const request = parseSip(tcpRequest(), 'stream');
     await within(assert.rejects(a.send(request, { protocol: 'tcp', address: '127.0.0.1', port: deadPort }), { code: 'SIP_TRANSPORT_CONNECT_FAILED' }), 'the rejection');
   });
 
@@ -358,7 +233,7 @@ void describe('TCP transport (RFC 3261 §18)', () => {
     answerAll(layer);
     const got = nextMessage(layer);
     const peer = await tcpPeer(t, '::1', layer.localEndpoint('tcp').port);
-    await peer.write(sipRequest({ via: 'SIP/2.0/TCP [::1]:5099;branch=z9hG4bKv6' }));
+    await peer.write(tcpRequest({ via: 'SIP/2.0/TCP [::1]:5099;branch=z9hG4bKv6' }));
     const { message, source } = await within(got, 'the request');
     assert.equal(source.address, '::1');
     assert.equal(message.topVia?.received, undefined, 'sent-by [::1] is the source address');
@@ -369,7 +244,7 @@ void describe('TCP transport (RFC 3261 §18)', () => {
     const a = await startLayer(t, { listeners: [{ protocol: 'tcp', address: '::1', port: 0 }] });
     const b = await startLayer(t, { listeners: [{ protocol: 'tcp', address: '::1', port: 0 }] });
     const got = nextMessage(b);
-    await a.send(parseStreamMessage(Buffer.from(sipRequest())), { protocol: 'tcp', ...b.localEndpoint('tcp') });
+    await a.send(parseSip(tcpRequest(), 'stream'), { protocol: 'tcp', ...b.localEndpoint('tcp') });
     const { source } = await within(got, 'the request at B');
     assert.equal(source.address, '::1');
   });

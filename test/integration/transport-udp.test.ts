@@ -1,119 +1,29 @@
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { createResponse, parseMessage, type SipMessage, type SipResponse } from '../../ipbx/sip/message/index.ts';
-import {
-  TransportLayer,
-  type TransportError,
-  type IncomingMessage,
-  type TransportLayerOptions,
-} from '../../ipbx/sip/transport/index.ts';
+import { TransportLayer, type TransportError } from '../../ipbx/sip/transport/index.ts';
+import { answerAll, asResponse, nextMessage, parseSip, requestText, startLayer, udpPeer, within } from '../helpers/transport-test-kit.ts';
 
-// Every wait is bounded: a test fails instead of hanging when something never arrives.
-const WAIT_MS = 5_000;
-
-function within<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** A STUN Binding request (RFC 5389 §6): type 0x0001, the magic cookie, a random transaction id. */
+function bindingRequest(): Buffer {
+  const request = Buffer.alloc(20);
+  request.writeUInt16BE(0x0001, 0);
+  request.writeUInt32BE(0x2112a442, 4);
+  randomBytes(12).copy(request, 8);
+  return request;
 }
 
-async function startLayer(t: TestContext, options: TransportLayerOptions): Promise<TransportLayer> {
-  const layer = new TransportLayer(options);
-  t.after(() => layer.close());
-  await layer.start();
-  return layer;
-}
-
-function nextMessage(layer: TransportLayer): Promise<IncomingMessage> {
-  return new Promise((resolve) => {
-    const off = layer.onMessage((incoming) => {
-      off();
-      resolve(incoming);
-    });
-  });
-}
-
-/** Answers every request with a 200 sent back where it came from (RFC 3581 §4, RFC 3261 §18.2.2). */
-function answerAll(layer: TransportLayer): void {
-  layer.onMessage(({ message, source }) => {
-    if (message.isRequest()) void layer.send(createResponse(message, 200), { ...source });
-  });
-}
-
-interface RequestOptions {
-  method?: string;
-  via?: string;
-  cseqMethod?: string;
-  body?: string;
-  contentLength?: string | null;
-  callId?: string;
-}
-
-function sipRequest(o: RequestOptions = {}): string {
-  const method = o.method ?? 'OPTIONS';
-  const body = o.body ?? '';
-  const lines = [
-    `${method} sip:service@127.0.0.1 SIP/2.0`,
-    `Via: ${o.via ?? `SIP/2.0/UDP client.invalid:5099;branch=z9hG4bK${randomBytes(6).toString('hex')};rport`}`,
-    'Max-Forwards: 70',
-    'From: <sip:alice@example.com>;tag=a1',
-    'To: <sip:service@example.com>',
-    `Call-ID: ${o.callId ?? randomBytes(8).toString('hex')}`,
-    `CSeq: 1 ${o.cseqMethod ?? method}`,
-  ];
-  if (o.contentLength !== null) lines.push(`Content-Length: ${o.contentLength ?? Buffer.byteLength(body)}`);
-  return lines.join('\r\n') + '\r\n\r\n' + body;
-}
-
-/** A plain UDP peer that queues what it receives. */
-async function udpPeer(t: TestContext, type: 'udp4' | 'udp6', address: string) {
-  const socket: Socket = createSocket(type);
-  t.after(() => new Promise<void>((resolve) => socket.close(() => resolve())));
-  const queue: Buffer[] = [];
-  const waiters: Array<(b: Buffer) => void> = [];
-  socket.on('message', (packet) => {
-    const waiter = waiters.shift();
-    if (waiter !== undefined) waiter(packet);
-    else queue.push(packet);
-  });
-  await new Promise<void>((resolve) => socket.bind(0, address, resolve));
-  return {
-    port: socket.address().port,
-    send: (data: string | Buffer, port: number, to = address) =>
-      new Promise<void>((resolve, reject) => socket.send(data, port, to, (err) => (err ? reject(err) : resolve()))),
-    receive: (what: string) => within(new Promise<Buffer>((resolve) => {
-      const queued = queue.shift();
-      if (queued !== undefined) resolve(queued);
-      else waiters.push(resolve);
-    }), what),
-  };
-}
-
-function parse(packet: Buffer): SipMessage {
-  const result = parseMessage(packet, { datagram: true });
-  assert.ok(result.ok, `unparseable: ${result.ok ? '' : result.error.reason}`);
-  return result.message;
-}
-
-function asResponse(packet: Buffer): SipResponse {
-  const m = parse(packet);
-  assert.ok(!m.isRequest(), 'expected a response');
-  return m;
-}
+const UDP_LOCAL = [{ protocol: 'udp' as const, address: '127.0.0.1', port: 0 }];
 
 void describe('UDP transport (RFC 3261 §18, RFC 3581)', () => {
   void it('stamps received and rport on a request and the 200 goes back to the source port (RFC 3261 §18.2.1, RFC 3581 §4)', async (t) => {
-    const layer = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }] });
+    const layer = await startLayer(t, { listeners: UDP_LOCAL });
     const [bound] = layer.endpoints;
     assert.ok(bound !== undefined && bound.port > 0);
     const peer = await udpPeer(t, 'udp4', '127.0.0.1');
     const got = nextMessage(layer);
     answerAll(layer);
-    await peer.send(sipRequest(), bound.port);
+    await peer.send(requestText(), bound.port);
 
     const { message, source } = await within(got, 'the request');
     assert.equal(source.protocol, 'udp');
@@ -123,7 +33,7 @@ void describe('UDP transport (RFC 3261 §18, RFC 3581)', () => {
     assert.equal(message.topVia?.received, '127.0.0.1');
     assert.equal(message.topVia?.rport, peer.port);
 
-    const response = asResponse(await peer.receive('the 200'));
+    const response = asResponse(await peer.receiveMessage('the 200'));
     assert.equal(response.status, 200);
     assert.equal(response.topVia?.received, '127.0.0.1', 'the stamped Via survives serialization');
     assert.equal(response.topVia?.rport, peer.port);
@@ -132,31 +42,31 @@ void describe('UDP transport (RFC 3261 §18, RFC 3581)', () => {
   });
 
   void it('adds no received when sent-by is the source address and rport is absent (RFC 3261 §18.2.1)', async (t) => {
-    const layer = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }] });
+    const layer = await startLayer(t, { listeners: UDP_LOCAL });
     const peer = await udpPeer(t, 'udp4', '127.0.0.1');
     const got = nextMessage(layer);
-    await peer.send(sipRequest({ via: `SIP/2.0/UDP 127.0.0.1:${5099};branch=z9hG4bKsame` }), layer.localEndpoint('udp').port);
+    await peer.send(requestText({ via: `SIP/2.0/UDP 127.0.0.1:${5099};branch=z9hG4bKsame` }), layer.localEndpoint('udp').port);
     const { message } = await within(got, 'the request');
     assert.equal(message.topVia?.received, undefined);
     assert.equal(message.headers.get('Via'), 'SIP/2.0/UDP 127.0.0.1:5099;branch=z9hG4bKsame');
   });
 
   void it('stamps only the top Via value of a comma-separated Via line', async (t) => {
-    const layer = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }] });
+    const layer = await startLayer(t, { listeners: UDP_LOCAL });
     const peer = await udpPeer(t, 'udp4', '127.0.0.1');
     const got = nextMessage(layer);
-    await peer.send(sipRequest({ via: 'SIP/2.0/UDP proxy.invalid;branch=z9hG4bKtop, SIP/2.0/UDP ua.invalid;branch=z9hG4bKua' }), layer.localEndpoint('udp').port);
+    await peer.send(requestText({ via: 'SIP/2.0/UDP proxy.invalid;branch=z9hG4bKtop, SIP/2.0/UDP ua.invalid;branch=z9hG4bKua' }), layer.localEndpoint('udp').port);
     const { message } = await within(got, 'the request');
     assert.deepEqual(message.vias.map((v) => [v.host, v.received]), [['proxy.invalid', '127.0.0.1'], ['ua.invalid', undefined]]);
   });
 
   void it('answers a malformed request with a 400 naming the problem, and counts the parse error (RFC 3261 §8.2)', async (t) => {
-    const layer = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }] });
+    const layer = await startLayer(t, { listeners: UDP_LOCAL });
     const peer = await udpPeer(t, 'udp4', '127.0.0.1');
     let delivered = 0;
     layer.onMessage(() => delivered++);
-    await peer.send(sipRequest({ cseqMethod: 'INVITE' }), layer.localEndpoint('udp').port);
-    const response = asResponse(await peer.receive('the 400'));
+    await peer.send(requestText({ cseqMethod: 'INVITE' }), layer.localEndpoint('udp').port);
+    const response = asResponse(await peer.receiveMessage('the 400'));
     assert.equal(response.status, 400);
     assert.match(response.reason, /CSeq method INVITE does not match/);
     assert.equal(delivered, 0);
@@ -164,33 +74,33 @@ void describe('UDP transport (RFC 3261 §18, RFC 3581)', () => {
   });
 
   void it('answers a request whose body is shorter than its Content-Length with a 400 (RFC 3261 §18.3)', async (t) => {
-    const layer = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }] });
+    const layer = await startLayer(t, { listeners: UDP_LOCAL });
     const peer = await udpPeer(t, 'udp4', '127.0.0.1');
-    await peer.send(sipRequest({ method: 'MESSAGE', body: 'short', contentLength: '50' }), layer.localEndpoint('udp').port);
-    const response = asResponse(await peer.receive('the 400'));
+    await peer.send(requestText({ method: 'MESSAGE', body: 'short', contentLength: '50' }), layer.localEndpoint('udp').port);
+    const response = asResponse(await peer.receiveMessage('the 400'));
     assert.equal(response.status, 400);
     assert.match(response.reason, /Content-Length 50/);
   });
 
   void it('ignores bytes past Content-Length in a datagram (RFC 3261 §18.3)', async (t) => {
-    const layer = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }] });
+    const layer = await startLayer(t, { listeners: UDP_LOCAL });
     const peer = await udpPeer(t, 'udp4', '127.0.0.1');
     const got = nextMessage(layer);
-    await peer.send(sipRequest({ method: 'MESSAGE', body: 'hello, and trailing junk', contentLength: '5' }), layer.localEndpoint('udp').port);
+    await peer.send(requestText({ method: 'MESSAGE', body: 'hello, and trailing junk', contentLength: '5' }), layer.localEndpoint('udp').port);
     const { message } = await within(got, 'the request');
     assert.equal(message.body.toString(), 'hello');
   });
 
   void it('drops a response that fails to parse, without answering it', async (t) => {
-    const layer = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }] });
+    const layer = await startLayer(t, { listeners: UDP_LOCAL });
     const peer = await udpPeer(t, 'udp4', '127.0.0.1');
     const seen: string[] = [];
     layer.onMessage(({ message }) => seen.push(message.isRequest() ? message.method : String(message.status)));
     answerAll(layer);
     await peer.send('SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP x.invalid;branch=z9hG4bKr\r\nContent-Length: 0\r\n\r\n', layer.localEndpoint('udp').port);
-    await peer.send(sipRequest(), layer.localEndpoint('udp').port);
+    await peer.send(requestText(), layer.localEndpoint('udp').port);
     // The first thing back is the answer to the good request: the bad response got none.
-    const response = asResponse(await peer.receive('the 200 to the good request'));
+    const response = asResponse(await peer.receiveMessage('the 200 to the good request'));
     assert.equal(response.status, 200);
     assert.equal(response.cseq.method, 'OPTIONS');
     assert.deepEqual(seen, ['OPTIONS']);
@@ -198,22 +108,19 @@ void describe('UDP transport (RFC 3261 §18, RFC 3581)', () => {
   });
 
   void it('drops CRLF keep-alive datagrams without counting parse errors', async (t) => {
-    const layer = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }] });
+    const layer = await startLayer(t, { listeners: UDP_LOCAL });
     const peer = await udpPeer(t, 'udp4', '127.0.0.1');
     const got = nextMessage(layer);
     await peer.send('\r\n\r\n', layer.localEndpoint('udp').port);
-    await peer.send(sipRequest(), layer.localEndpoint('udp').port);
+    await peer.send(requestText(), layer.localEndpoint('udp').port);
     await within(got, 'the request');
     assert.equal(layer.stats.udp.parseErrors, 0);
   });
 
   void it('answers a STUN Binding request with the reflexive address (RFC 5626 §4.4.2, RFC 5389 §15.2)', async (t) => {
-    const layer = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }] });
+    const layer = await startLayer(t, { listeners: UDP_LOCAL });
     const peer = await udpPeer(t, 'udp4', '127.0.0.1');
-    const request = Buffer.alloc(20);
-    request.writeUInt16BE(0x0001, 0);
-    request.writeUInt32BE(0x2112a442, 4);
-    randomBytes(12).copy(request, 8);
+    const request = bindingRequest();
     await peer.send(request, layer.localEndpoint('udp').port);
     const reply = await peer.receive('the Binding response');
     assert.equal(reply.readUInt16BE(0), 0x0101);
@@ -227,10 +134,7 @@ void describe('UDP transport (RFC 3261 §18, RFC 3581)', () => {
   void it('answers a STUN Binding request over IPv6 with the XOR-mapped ::1 (RFC 5389 §15.2)', async (t) => {
     const layer = await startLayer(t, { listeners: [{ protocol: 'udp', address: '::1', port: 0 }] });
     const peer = await udpPeer(t, 'udp6', '::1');
-    const request = Buffer.alloc(20);
-    request.writeUInt16BE(0x0001, 0);
-    request.writeUInt32BE(0x2112a442, 4);
-    randomBytes(12).copy(request, 8);
+    const request = bindingRequest();
     await peer.send(request, layer.localEndpoint('udp').port);
     const reply = await peer.receive('the Binding response');
     assert.equal(reply.readUInt8(25), 0x02, 'IPv6 family');
@@ -240,7 +144,7 @@ void describe('UDP transport (RFC 3261 §18, RFC 3581)', () => {
   });
 
   void it('keeps serving after a message handler throws, reporting it as an error event', async (t) => {
-    const layer = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }] });
+    const layer = await startLayer(t, { listeners: UDP_LOCAL });
     const peer = await udpPeer(t, 'udp4', '127.0.0.1');
     const errors: Error[] = [];
     layer.on('error', (err) => errors.push(err));
@@ -248,24 +152,24 @@ void describe('UDP transport (RFC 3261 §18, RFC 3581)', () => {
       throw new Error('handler bug');
     });
     const got = nextMessage(layer);
-    await peer.send(sipRequest(), layer.localEndpoint('udp').port);
+    await peer.send(requestText(), layer.localEndpoint('udp').port);
     await within(got, 'the request');
     assert.equal(errors.length, 1);
     assert.equal((errors[0] as TransportError).code, 'SIP_TRANSPORT_HANDLER_FAILED');
   });
 
   void it('refuses to send a datagram larger than maxMessageBytes', async (t) => {
-    const layer = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }], limits: { maxMessageBytes: 2000 } });
-    const request = parse(Buffer.from(sipRequest({ method: 'MESSAGE', body: 'x'.repeat(3000) })));
+    const layer = await startLayer(t, { listeners: UDP_LOCAL, limits: { maxMessageBytes: 2000 } });
+    const request = parseSip(requestText({ method: 'MESSAGE', body: 'x'.repeat(3000) }), 'datagram');
     await assert.rejects(layer.send(request, { protocol: 'udp', address: '127.0.0.1', port: 9 }), { code: 'SIP_TRANSPORT_MESSAGE_TOO_LARGE' });
   });
 
   void it('sends a request from one layer to another (RFC 3261 §18.1.1)', async (t) => {
-    const a = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }] });
-    const b = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }] });
+    const a = await startLayer(t, { listeners: UDP_LOCAL });
+    const b = await startLayer(t, { listeners: UDP_LOCAL });
     const atB = nextMessage(b);
     const local = a.localEndpoint('udp');
-    const request = parse(Buffer.from(sipRequest({ via: `SIP/2.0/UDP ${local.address}:${local.port};branch=z9hG4bKab;rport` })));
+    const request = parseSip(requestText({ via: `SIP/2.0/UDP ${local.address}:${local.port};branch=z9hG4bKab;rport` }), 'datagram');
     await a.send(request, { protocol: 'udp', ...b.localEndpoint('udp') });
     const { source } = await within(atB, 'the request at B');
     assert.equal(source.port, local.port, 'it leaves from the listening socket');
@@ -278,11 +182,11 @@ void describe('UDP transport (RFC 3261 §18, RFC 3581)', () => {
     answerAll(layer);
     const port = layer.localEndpoint('udp').port;
     assert.deepEqual(layer.localEndpoint('udp'), { address: '::1', port });
-    await peer.send(sipRequest({ via: 'SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKv6;rport' }), port);
+    await peer.send(requestText({ via: 'SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKv6;rport' }), port);
     const { message, source } = await within(got, 'the request');
     assert.equal(source.address, '::1');
     assert.equal(message.topVia?.received, '::1');
-    const response = asResponse(await peer.receive('the 200'));
+    const response = asResponse(await peer.receiveMessage('the 200'));
     assert.equal(response.status, 200);
     assert.equal(response.topVia?.rport, peer.port);
   });
@@ -298,11 +202,11 @@ void describe('TransportLayer options and life cycle', () => {
   });
 
   void it('closes idempotently and refuses to send afterwards', async (t) => {
-    const layer = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }] });
+    const layer = await startLayer(t, { listeners: UDP_LOCAL });
     const first = layer.close();
     assert.equal(layer.close(), first);
     await first;
-    const request = parse(Buffer.from(sipRequest()));
+    const request = parseSip(requestText(), 'datagram');
     await assert.rejects(layer.send(request, { protocol: 'udp', address: '127.0.0.1', port: 9 }), { code: 'SIP_TRANSPORT_CLOSED' });
     await assert.rejects(layer.start(), { code: 'SIP_TRANSPORT_CLOSED' });
   });
@@ -315,7 +219,7 @@ void describe('TransportLayer options and life cycle', () => {
   });
 
   void it('rejects start when a port is taken, releasing what it bound', async (t) => {
-    const a = await startLayer(t, { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }] });
+    const a = await startLayer(t, { listeners: UDP_LOCAL });
     const taken = a.localEndpoint('udp').port;
     const b = new TransportLayer({ listeners: [{ protocol: 'tcp', address: '127.0.0.1', port: 0 }, { protocol: 'udp', address: '127.0.0.1', port: taken }] });
     await assert.rejects(b.start(), { code: 'SIP_TRANSPORT_BIND_FAILED' });

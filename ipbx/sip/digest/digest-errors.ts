@@ -2,6 +2,8 @@
 // errors (DigestServer.verify returns a reason); these are for malformed input handed to a parser
 // or serializer, unusable challenges, and configuration mistakes.
 
+import { CodedError } from '../coded-error.ts';
+
 /** Every code with what it means; one row per code belongs in docs/errors.md. */
 export const DIGEST_ERROR_CODES = {
   DIGEST_MALFORMED: 'An auth header value, or a digest input, does not follow RFC 7616 / RFC 3261 §25 syntax.',
@@ -12,12 +14,6 @@ export const DIGEST_ERROR_CODES = {
 
 export type DigestErrorCode = keyof typeof DIGEST_ERROR_CODES;
 
-export class DigestError extends Error {
+export class DigestError extends CodedError<DigestErrorCode> {
   override readonly name = 'DigestError';
-  readonly code: DigestErrorCode;
-
-  constructor(code: DigestErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 }

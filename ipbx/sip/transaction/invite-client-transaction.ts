@@ -5,7 +5,8 @@
 import type { MessageSource, SendTarget } from '../transport/transport-types.ts';
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import { buildNon2xxAck } from './build-ack.ts';
-import { Transaction, type ClientTransactionHandlers, type TransactionContext, type TransitionTable } from './transaction.ts';
+import { ClientTransactionBase } from './client-transaction.ts';
+import type { ClientTransactionHandlers, TransactionContext, TransitionTable } from './transaction.ts';
 
 export const IctState = {
   Calling: 'Calling',
@@ -25,19 +26,15 @@ export const ICT_TRANSITIONS: TransitionTable<IctState> = {
   Terminated: [],
 };
 
-export class InviteClientTransaction extends Transaction<IctState> {
+export class InviteClientTransaction extends ClientTransactionBase<IctState> {
   readonly kind = 'ict';
-  /** Where the INVITE (and the non-2xx ACK) go. */
-  readonly target: SendTarget;
-  readonly #handlers: ClientTransactionHandlers;
   #ack: SipRequest | undefined;
+  /** Where the non-2xx ACK goes: `target`, pinned to the response's flow over a connection. */
   #ackTarget: SendTarget;
 
   constructor(context: TransactionContext, request: SipRequest, target: SendTarget, handlers: ClientTransactionHandlers, key: string, reliable: boolean) {
-    super(context, request, key, reliable, IctState.Calling, ICT_TRANSITIONS);
-    this.target = target;
+    super(context, request, target, handlers, key, reliable, IctState.Calling, ICT_TRANSITIONS);
     this.#ackTarget = target;
-    this.#handlers = handlers;
   }
 
   /** The ACK sent for a non-2xx final response, once there is one. */
@@ -48,9 +45,11 @@ export class InviteClientTransaction extends Transaction<IctState> {
   /** Sends the INVITE and starts Timers A and B (the layer calls it once, after filing the transaction). */
   start(): void {
     // §17.1.1.2: "The client transaction MUST pass the request to the transport layer for transmission".
-    this.sendMessage(this.request, this.target);
+    this.sendRequest();
     // "If an unreliable transport is being used, the client transaction MUST start timer A with a value of T1."
-    if (this.timers.A !== undefined) this.#armA(this.timers.A);
+    // "When timer A fires, the client transaction MUST retransmit the request ... and MUST reset the timer
+    // with a value of 2*T1" — intervals double after each transmission.
+    if (this.timers.A !== undefined) this.armRetransmission('A', this.timers.A, () => this.sendRequest(), (interval) => interval * 2);
     // "For any transport, the client transaction MUST start timer B with a value of 64*T1 seconds".
     this.arm('B', this.timers.B, () => this.#onTimerB());
   }
@@ -67,14 +66,14 @@ export class InviteClientTransaction extends Transaction<IctState> {
           // "If the client transaction receives a provisional response while in the Calling state, it
           // transitions to the Proceeding state ... the provisional response MUST be passed to the TU."
           if (this.state === IctState.Calling) this.transition(IctState.Proceeding);
-          this.guard(() => this.#handlers.onResponse(response));
+          this.passUp(response);
         } else if (status < 300) {
           // RFC 6026 §8.4: "When a 2xx response is received while in either the Calling or Proceeding
           // states, the client transaction MUST transition to the Accepted state, and Timer M MUST be
           // started with a value of 64*T1 ... The 2xx response MUST be passed up to the TU."
           this.transition(IctState.Accepted);
           this.arm('M', this.timers.M, () => this.transition(IctState.Terminated));
-          this.guard(() => this.#handlers.onResponse(response));
+          this.passUp(response);
         } else {
           // §17.1.1.2: "reception of a response with status code from 300-699 MUST cause the client
           // transaction to transition to Completed ... MUST generate an ACK request, even if the
@@ -86,7 +85,7 @@ export class InviteClientTransaction extends Transaction<IctState> {
           this.sendMessage(this.#ack, this.#ackTarget);
           // "The client transaction MUST start timer D when it enters the Completed state".
           this.armOrTerminate('D', this.timers.D);
-          this.guard(() => this.#handlers.onResponse(response));
+          this.passUp(response);
         }
         return;
       case IctState.Completed:
@@ -99,28 +98,18 @@ export class InviteClientTransaction extends Transaction<IctState> {
         // RFC 6026 §8.4: "Any 2xx responses that match this client transaction and that are received
         // while in the Accepted state MUST be passed up to the TU. The client transaction MUST NOT
         // generate an ACK to the 2xx response."
-        if (status >= 200 && status < 300) this.guard(() => this.#handlers.onResponse(response));
+        if (status >= 200 && status < 300) this.passUp(response);
         return;
       case IctState.Terminated:
         return;
     }
   }
 
-  #armA(interval: number): void {
-    this.arm('A', interval, () => {
-      // §17.1.1.2: "When timer A fires, the client transaction MUST retransmit the request ... and MUST
-      // reset the timer with a value of 2*T1" — intervals double after each transmission.
-      this.sendMessage(this.request, this.target);
-      this.#armA(interval * 2);
-    });
-  }
-
   #onTimerB(): void {
     // §17.1.1.2: "If the client transaction is still in the Calling state when timer B fires, the client
     // transaction SHOULD inform the TU that a timeout has occurred. The client transaction MUST NOT generate an ACK."
     if (this.state !== IctState.Calling) return;
-    this.transition(IctState.Terminated);
-    this.guard(() => this.#handlers.onTimeout());
+    this.timeOut();
   }
 
   protected transportFailed(error: unknown): void {
@@ -128,7 +117,6 @@ export class InviteClientTransaction extends Transaction<IctState> {
     // the client transaction SHOULD transition directly to the Terminated state." Only Calling (the
     // INVITE) and Completed (the ACK) send anything; a late failure in another state changes nothing.
     if (this.state !== IctState.Calling && this.state !== IctState.Completed) return;
-    this.transition(IctState.Terminated);
-    this.guard(() => this.#handlers.onTransportError(error));
+    this.failOnTransportError(error);
   }
 }

@@ -4,9 +4,9 @@
 // absorbing INVITE retransmissions and passing ACKs and the TU's 2xx retransmissions through.
 
 import { createResponse, type SipRequest, type SipResponse } from '../message/index.ts';
-import { isReliable, type MessageSource, type SendTarget } from '../transport/transport-types.ts';
-import { responseTarget } from './response-target.ts';
-import { Transaction, type ServerTransactionEvents, type TransactionContext, type TransitionTable } from './transaction.ts';
+import type { MessageSource } from '../transport/transport-types.ts';
+import { ServerTransactionBase } from './server-transaction.ts';
+import type { ServerTransactionEvents, TransactionContext, TransitionTable } from './transaction.ts';
 
 export const IstState = {
   Proceeding: 'Proceeding',
@@ -26,26 +26,11 @@ export const IST_TRANSITIONS: TransitionTable<IstState> = {
   Terminated: [],
 };
 
-export class InviteServerTransaction extends Transaction<IstState> {
+export class InviteServerTransaction extends ServerTransactionBase<IstState> {
   readonly kind = 'ist';
-  /** Where the INVITE came from. */
-  readonly source: MessageSource;
-  /** Where responses go (§18.2.2, RFC 3581). */
-  readonly responseTarget: SendTarget;
-  readonly #events: ServerTransactionEvents;
-  #lastProvisional: SipResponse | undefined;
-  #finalResponse: SipResponse | undefined;
 
   constructor(context: TransactionContext, request: SipRequest, source: MessageSource, key: string, events: ServerTransactionEvents) {
-    super(context, request, key, isReliable(source.protocol), IstState.Proceeding, IST_TRANSITIONS);
-    this.source = source;
-    this.responseTarget = responseTarget(request, source);
-    this.#events = events;
-  }
-
-  /** The final response sent, if any (its To tag is what an ACK must carry to match, §17.2.3). */
-  get finalResponse(): SipResponse | undefined {
-    return this.#finalResponse;
+    super(context, request, source, key, events, IstState.Proceeding, IST_TRANSITIONS);
   }
 
   /** Sends 100 Trying unless the TU will answer quickly (the layer calls it once, after filing the transaction). */
@@ -63,26 +48,27 @@ export class InviteServerTransaction extends Transaction<IstState> {
         if (status < 200) {
           // §17.2.1: "So long as the server transaction is in the Proceeding state, each of these MUST be
           // passed to the transport layer for transmission. They are not sent reliably".
-          this.#lastProvisional = response;
-          this.sendMessage(response, this.responseTarget);
+          this.sendProvisional(response);
         } else if (status < 300) {
           // RFC 6026 §8.5: "the server transaction MUST pass this response to the transport layer for
           // transmission. It is not retransmitted by the server transaction ... The server transaction
           // MUST then transition to the Accepted state." §8.7: "When Timer L fires ... the machine
           // MUST transition to the Terminated state"; L is 64*T1.
-          this.#finalResponse = response;
           this.transition(IstState.Accepted);
-          this.sendMessage(response, this.responseTarget);
+          this.sendFinal(response);
           this.arm('L', this.timers.L, () => this.transition(IstState.Terminated));
         } else {
           // §17.2.1: "if the TU passes a response with status code from 300 to 699 to the server transaction,
           // the response MUST be passed to the transport layer for transmission, and the state machine MUST
           // enter the Completed state. For unreliable transports, timer G is set to fire in T1 seconds ...
           // For any transport, timer H MUST be set to fire in 64*T1 seconds."
-          this.#finalResponse = response;
           this.transition(IstState.Completed);
-          this.sendMessage(response, this.responseTarget);
-          if (this.timers.G !== undefined) this.#armG(this.timers.G);
+          this.sendFinal(response);
+          // "If timer G fires, the response is passed to the transport layer once more for retransmission,
+          // and timer G is set to fire in MIN(2*T1, T2) seconds" and doubling, capped at T2.
+          if (this.timers.G !== undefined) {
+            this.armRetransmission('G', this.timers.G, () => this.resendFinal(), (interval) => Math.min(2 * interval, this.timers.T2));
+          }
           this.arm('H', this.timers.H, () => this.#onTimerH());
         }
         return true;
@@ -103,12 +89,12 @@ export class InviteServerTransaction extends Transaction<IstState> {
       case IstState.Proceeding:
         // §17.2.1: "If a request retransmission is received while in the Proceeding state, the most recent
         // provisional response that was received from the TU MUST be passed to the transport layer for retransmission."
-        if (this.#lastProvisional !== undefined) this.sendMessage(this.#lastProvisional, this.responseTarget);
+        this.resendProvisional();
         return;
       case IstState.Completed:
         // "while in the Completed state, if a request retransmission is received, the server SHOULD pass
         // the response to the transport for retransmission."
-        if (this.#finalResponse !== undefined) this.sendMessage(this.#finalResponse, this.responseTarget);
+        this.resendFinal();
         return;
       default:
         // RFC 6026 §7.1: in Accepted, "retransmissions of the INVITE received will match this transaction
@@ -140,26 +126,11 @@ export class InviteServerTransaction extends Transaction<IstState> {
     }
   }
 
-  #armG(interval: number): void {
-    this.arm('G', interval, () => {
-      // §17.2.1: "If timer G fires, the response is passed to the transport layer once more for
-      // retransmission, and timer G is set to fire in MIN(2*T1, T2) seconds" and doubling, capped at T2.
-      if (this.#finalResponse !== undefined) this.sendMessage(this.#finalResponse, this.responseTarget);
-      this.#armG(Math.min(2 * interval, this.timers.T2));
-    });
-  }
-
   #onTimerH(): void {
     // §17.2.1: "If timer H fires while in the Completed state, it implies that the ACK was never received.
     // In this case, the server transaction MUST transition to the Terminated state, and MUST indicate to
     // the TU that a transaction failure has occurred."
     this.transition(IstState.Terminated);
-    this.guard(() => this.#events.onAckTimeout());
-  }
-
-  protected transportFailed(error: unknown): void {
-    // RFC 6026 §8.8: "the server transaction SHOULD inform the TU that a failure has occurred, and MUST
-    // remain in the current state." Timers H and L still end it.
-    this.#events.onTransportError(error);
+    this.guard(() => this.events.onAckTimeout());
   }
 }

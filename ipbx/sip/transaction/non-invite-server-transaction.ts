@@ -2,9 +2,9 @@
 // retransmissions with the last one, and absorbs them after the final until Timer J.
 
 import type { SipRequest, SipResponse } from '../message/index.ts';
-import { isReliable, type MessageSource, type SendTarget } from '../transport/transport-types.ts';
-import { responseTarget } from './response-target.ts';
-import { Transaction, type ServerTransactionEvents, type TransactionContext, type TransitionTable } from './transaction.ts';
+import type { MessageSource } from '../transport/transport-types.ts';
+import { ServerTransactionBase } from './server-transaction.ts';
+import type { ServerTransactionEvents, TransactionContext, TransitionTable } from './transaction.ts';
 
 export const NistState = {
   Trying: 'Trying',
@@ -22,23 +22,11 @@ export const NIST_TRANSITIONS: TransitionTable<NistState> = {
   Terminated: [],
 };
 
-export class NonInviteServerTransaction extends Transaction<NistState> {
+export class NonInviteServerTransaction extends ServerTransactionBase<NistState> {
   readonly kind = 'nist';
-  readonly source: MessageSource;
-  readonly responseTarget: SendTarget;
-  readonly #events: ServerTransactionEvents;
-  #lastProvisional: SipResponse | undefined;
-  #finalResponse: SipResponse | undefined;
 
   constructor(context: TransactionContext, request: SipRequest, source: MessageSource, key: string, events: ServerTransactionEvents) {
-    super(context, request, key, isReliable(source.protocol), NistState.Trying, NIST_TRANSITIONS);
-    this.source = source;
-    this.responseTarget = responseTarget(request, source);
-    this.#events = events;
-  }
-
-  get finalResponse(): SipResponse | undefined {
-    return this.#finalResponse;
+    super(context, request, source, key, events, NistState.Trying, NIST_TRANSITIONS);
   }
 
   /** Sends a response from the TU; `false` when this state takes none (it is then discarded). */
@@ -53,17 +41,15 @@ export class NonInviteServerTransaction extends Transaction<NistState> {
       // transaction, the server transaction MUST enter the Proceeding state. The response MUST be passed
       // to the transport layer for transmission."
       if (this.state === NistState.Trying) this.transition(NistState.Proceeding);
-      this.#lastProvisional = response;
-      this.sendMessage(response, this.responseTarget);
+      this.sendProvisional(response);
       return true;
     }
     // "If the TU passes a final response (status codes 200-699) to the server while in the Proceeding
     // [or Trying] state, the transaction MUST enter the Completed state, and the response MUST be passed
     // to the transport layer for transmission." "When the server transaction enters the Completed state,
     // it MUST set Timer J to fire in 64*T1 seconds for unreliable transports, and zero seconds for reliable transports."
-    this.#finalResponse = response;
     this.transition(NistState.Completed);
-    this.sendMessage(response, this.responseTarget);
+    this.sendFinal(response);
     this.armOrTerminate('J', this.timers.J);
     return true;
   }
@@ -74,21 +60,16 @@ export class NonInviteServerTransaction extends Transaction<NistState> {
       case NistState.Proceeding:
         // §17.2.2: "If a retransmission of the request is received while in the Proceeding state, the most
         // recently sent provisional response MUST be passed to the transport layer for retransmission."
-        if (this.#lastProvisional !== undefined) this.sendMessage(this.#lastProvisional, this.responseTarget);
+        this.resendProvisional();
         return;
       case NistState.Completed:
         // "While in the Completed state, the server transaction MUST pass the final response to the
         // transport layer for retransmission whenever a retransmission of the request is received."
-        if (this.#finalResponse !== undefined) this.sendMessage(this.#finalResponse, this.responseTarget);
+        this.resendFinal();
         return;
       default:
         // "Once in the Trying state, any further request retransmissions are discarded."
         return;
     }
-  }
-
-  protected transportFailed(error: unknown): void {
-    // RFC 6026 §8.8: "inform the TU that a failure has occurred, and MUST remain in the current state."
-    this.#events.onTransportError(error);
   }
 }

@@ -2,6 +2,8 @@
 // absorbed or dropped as RFC 3261 §17 says); these are for configuration mistakes, misuse by the
 // TU, messages that cannot be matched at all, and broken state machines.
 
+import { CodedError } from '../coded-error.ts';
+
 /** Every code with what it means; one row per code belongs in docs/errors.md. */
 export const TRANSACTION_ERROR_CODES = {
   TRANSACTION_INVALID_OPTION: 'A timer value (T1, T2, T4) or another TransactionLayer option is out of range.',
@@ -14,12 +16,6 @@ export const TRANSACTION_ERROR_CODES = {
 
 export type TransactionErrorCode = keyof typeof TRANSACTION_ERROR_CODES;
 
-export class TransactionError extends Error {
+export class TransactionError extends CodedError<TransactionErrorCode> {
   override readonly name = 'TransactionError';
-  readonly code: TransactionErrorCode;
-
-  constructor(code: TransactionErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 }

@@ -114,6 +114,17 @@ export abstract class Transaction<S extends string> {
     this.#armed.delete(name);
   }
 
+  /**
+   * Arms a retransmission timer (A, E or G): each time it fires, `resend` runs and the timer is
+   * armed again with `next(interval)`, computed then (the next interval may depend on the state).
+   */
+  protected armRetransmission(name: TimerName, interval: number, resend: () => void, next: (interval: number) => number): void {
+    this.arm(name, interval, () => {
+      resend();
+      this.armRetransmission(name, next(interval), resend, next);
+    });
+  }
+
   /** A wait timer that is zero on reliable transports ends the transaction at once instead of on a later tick. */
   protected armOrTerminate(name: TimerName, ms: number): void {
     if (ms <= 0) this.transition('Terminated' as S);

@@ -7,6 +7,7 @@ import { createServer as createTlsServer, connect as tlsConnect, type TLSSocket 
 import type { Clock, TimerHandle } from '../clock.ts';
 import { newFlowId, type Flow, type FlowCloseReason, type FlowRegistry } from './flow-registry.ts';
 import { addressFamily, isUnspecifiedAddress, normalizeAddress } from './ip-address.ts';
+import { listenServer } from './listen-server.ts';
 import { StreamFramer, type FramerLimits } from './stream-framer.ts';
 import { TransportError, type FramingError } from './transport-errors.ts';
 import type { TransportSink } from './transport-sink.ts';
@@ -187,18 +188,9 @@ export class StreamTransport {
     }
     server.on('connection', (socket: Socket) => this.#track(socket));
     this.#server = server;
-    return new Promise((resolve, reject) => {
-      const onListenError = (err: Error) => reject(new TransportError('SIP_TRANSPORT_BIND_FAILED', `cannot listen on ${protocol} ${address}:${port}: ${err.message}`, { cause: err }));
-      server.once('error', onListenError);
-      server.listen({ host: address, port }, () => {
-        server.off('error', onListenError);
-        server.on('error', (err) => this.#ctx.sink.report(new TransportError('SIP_TRANSPORT_SOCKET_ERROR', `${protocol} server error: ${err.message}`, { cause: err })));
-        const bound = server.address();
-        this.#local = typeof bound === 'object' && bound !== null
-          ? { address: normalizeAddress(bound.address), port: bound.port }
-          : { address, port };
-        resolve({ ...this.#local });
-      });
+    return listenServer(server, { protocol, address, port }, this.#ctx.sink).then((local) => {
+      this.#local = local;
+      return { ...local };
     });
   }
 

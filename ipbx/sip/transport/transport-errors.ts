@@ -2,6 +2,8 @@
 // answered with a 400 or dropped, and counted); these are for configuration mistakes, sends that
 // cannot be delivered, socket failures reported through the 'error' event, and broken streams.
 
+import { CodedError } from '../coded-error.ts';
+
 /** Every code with what it means; one row per code belongs in docs/errors.md. */
 export const TRANSPORT_ERROR_CODES = {
   SIP_TRANSPORT_BAD_OPTION: 'A TransportLayer option (listeners, limits, timeouts) is missing or out of range; the message names it.',
@@ -26,14 +28,8 @@ export const TRANSPORT_ERROR_CODES = {
 export type TransportErrorCode = keyof typeof TRANSPORT_ERROR_CODES;
 export type FramingErrorCode = Extract<TransportErrorCode, `SIP_FRAMING_${string}`>;
 
-export class TransportError extends Error {
+export class TransportError extends CodedError<TransportErrorCode> {
   override readonly name: string = 'TransportError';
-  readonly code: TransportErrorCode;
-
-  constructor(code: TransportErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** A stream that cannot be cut into messages any more: the connection must be closed. */
@@ -43,14 +39,13 @@ export class FramingError extends TransportError {
   /** Fit for the reason phrase of the answer. */
   readonly reason: string;
   /** 400, or 513 when the message is too large (RFC 3261 §21.5.14). */
-  readonly sipStatus: number;
+  declare readonly sipStatus: number;
   /** The head up to and including its empty line, when it was complete. */
   readonly head: Buffer | undefined;
 
   constructor(code: FramingErrorCode, reason: string, sipStatus = 400, head?: Buffer) {
-    super(code, reason);
+    super(code, reason, { sipStatus });
     this.reason = reason;
-    this.sipStatus = sipStatus;
     this.head = head;
   }
 }

@@ -10,6 +10,7 @@ import { isUtf8 } from 'node:buffer';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { newFlowId, type Flow, type FlowCloseReason, type FlowRegistry } from './flow-registry.ts';
 import { normalizeAddress } from './ip-address.ts';
+import { listenServer } from './listen-server.ts';
 import type { TlsOptions } from './tcp-transport.ts';
 import { TransportError } from './transport-errors.ts';
 import type { TransportSink } from './transport-sink.ts';
@@ -180,18 +181,9 @@ export class WsTransport {
     server.on('tlsClientError', (err: Error) => this.#ctx.sink.report(new TransportError('SIP_TRANSPORT_SOCKET_ERROR', `${protocol} TLS handshake failed: ${err.message}`, { cause: err })));
     this.#server = server;
     this.#wss = wss;
-    return new Promise((resolve, reject) => {
-      const onListenError = (err: Error) => reject(new TransportError('SIP_TRANSPORT_BIND_FAILED', `cannot listen on ${protocol} ${address}:${port}: ${err.message}`, { cause: err }));
-      server.once('error', onListenError);
-      server.listen({ host: address, port }, () => {
-        server.off('error', onListenError);
-        server.on('error', (err) => this.#ctx.sink.report(new TransportError('SIP_TRANSPORT_SOCKET_ERROR', `${protocol} server error: ${err.message}`, { cause: err })));
-        const bound = server.address();
-        this.#local = typeof bound === 'object' && bound !== null
-          ? { address: normalizeAddress(bound.address), port: bound.port }
-          : { address, port };
-        resolve({ ...this.#local });
-      });
+    return listenServer(server, { protocol, address, port }, this.#ctx.sink).then((local) => {
+      this.#local = local;
+      return { ...local };
     });
   }
 
