@@ -11,6 +11,7 @@ import { passthroughMedia } from './b2bua/media-hook.ts';
 import type { ConfigService } from './config/config-service.ts';
 import type { VoiplabConfig } from './config/config-schema.ts';
 import { IpbxEvents } from './events/ipbx-events.ts';
+import { BoundFlowKeeper } from './registrar/bound-flow-keeper.ts';
 import { DigestAuthenticator } from './registrar/digest-authenticator.ts';
 import { LocationService } from './registrar/location-service.ts';
 import { Registrar } from './registrar/registrar.ts';
@@ -18,7 +19,7 @@ import { createRouter, type Router } from './router/index.ts';
 import { AuthFailureGuard, RateLimiter } from './security/index.ts';
 import { guardTransport } from './security/guarded-transport.ts';
 import {
-  DigestServer, SipStack, TransportLayer, type BoundEndpoint, type IncomingRequest, type ListenerOptions,
+  DigestServer, SipStack, TransportLayer, systemClock, type BoundEndpoint, type IncomingRequest, type ListenerOptions,
 } from './sip/index.ts';
 import { openDatabase } from './store/open-database.ts';
 import { SqliteBindingStore } from './store/sqlite-binding-store.ts';
@@ -76,6 +77,10 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
   const sipEndpoints = await transport.start();
   // RFC 5626: a binding made over a connection is only reachable through it.
   transport.on('flow-closed', (e) => location.removeFlow(e.flowId));
+  // …so the idle timeout must not close a connection a binding still needs.
+  const flowKeeper = new BoundFlowKeeper({
+    bindings: location, transport, idleTimeoutMs: security.limits.idleConnectionSeconds * 1000, clock: systemClock,
+  });
   transport.on('error', () => undefined);
 
   const stack = new SipStack({
@@ -147,6 +152,7 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
       httpEndpoints.push({ protocol: l.protocol, address: l.address, port: typeof address === 'object' && address !== null ? address.port : l.port });
     }
   } catch (err) {
+    flowKeeper.close();
     await Promise.all(apps.map((a) => a.close()));
     await stack.close();
     location.close();
@@ -162,6 +168,7 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
     close: () => {
       closing ??= (async () => {
         configService.off('changed', onChanged);
+        flowKeeper.close();
         await Promise.all(apps.map((a) => a.close()));
         b2bua.close();
         await stack.close();

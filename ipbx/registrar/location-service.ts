@@ -33,7 +33,16 @@ export class LocationService implements LocationLookup {
     this.#sweepMs = options.sweepIntervalMs ?? 10_000;
     const now = this.#clock.now();
     this.#store?.removeExpired(now);
-    for (const b of this.#store?.loadAll() ?? []) this.#list(b.extension, true).push(b);
+    for (const b of this.#store?.loadAll() ?? []) {
+      // A binding made over a connection is reachable only through it (RFC 5626 §5.3), and no
+      // connection outlives the process: a clean stop already removed these (flow-closed), a crash
+      // leaves them behind. Their phones register again when they see the connection gone.
+      if (b.protocol !== 'udp') {
+        this.#store?.remove(b.extension, b.contact);
+        continue;
+      }
+      this.#list(b.extension, true).push(b);
+    }
     this.#scheduleSweep();
   }
 
