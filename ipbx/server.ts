@@ -17,7 +17,6 @@ import { LocationService } from './registrar/location-service.ts';
 import { Registrar } from './registrar/registrar.ts';
 import { createRouter, type Router } from './router/index.ts';
 import { AuthFailureGuard, RateLimiter } from './security/index.ts';
-import { guardTransport } from './security/guarded-transport.ts';
 import {
   DigestServer, SipStack, TransportLayer, systemClock, type BoundEndpoint, type IncomingRequest, type ListenerOptions,
 } from './sip/index.ts';
@@ -73,6 +72,9 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
     })),
     limits: { maxMessageBytes: security.limits.maxMessageBytes },
     idleTimeoutMs: security.limits.idleConnectionSeconds * 1000,
+    // The first line of defence: banned or flooding sources are dropped before parsing, so they
+    // get no answer at all and cost no transaction state.
+    admit: (source) => !guard.isBanned(source.address) && limiter.allow(source.address),
   });
   const sipEndpoints = await transport.start();
   // RFC 5626: a binding made over a connection is only reachable through it.
@@ -84,9 +86,7 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
   transport.on('error', () => undefined);
 
   const stack = new SipStack({
-    transport: guardTransport(transport, {
-      admit: (incoming) => !guard.isBanned(incoming.source.address) && limiter.allow(incoming.source.address),
-    }),
+    transport,
     userAgent: initial.sip.userAgent,
     policy: { allowedMethods: ALLOWED_METHODS },
     onError: (err) => log(`sip: ${err instanceof Error ? err.message : String(err)}`),

@@ -42,6 +42,16 @@ export function buildApp(deps: ApiDeps): ApiApp {
   }) as unknown as ApiApp;
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
+  // A JSON content type with an empty body (a DELETE from curl or fetch helpers that always set
+  // the header) is no body, not a syntax error; non-empty bodies keep fastify's safe parser.
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  api.removeContentTypeParser('application/json');
+  api.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') done(null, undefined);
+    else void defaultJson(request, text, done);
+  });
+
   api.setValidatorCompiler(createValidatorCompiler());
   api.setErrorHandler(createErrorHandler(log));
 

@@ -87,6 +87,13 @@ describe('accounts API', () => {
     assertError(await t.app.inject({ method: 'DELETE', url: '/api/v1/accounts/1002', headers: AUTH }), 404, 'IPBX_ACCOUNT_NOT_FOUND');
   });
 
+  test('DELETE with a JSON content type and no body is no body, not a syntax error', async () => {
+    const res = await t.app.inject({ method: 'DELETE', url: '/api/v1/accounts/1001', headers: { ...AUTH, 'content-type': 'application/json' } });
+    assert.equal(res.statusCode, 204, res.body);
+    const broken = await t.app.inject({ method: 'POST', url: '/api/v1/accounts', headers: { ...AUTH, 'content-type': 'application/json' }, payload: '{bad json' });
+    assertError(broken, 400, 'IPBX_API_MALFORMED_REQUEST');
+  });
+
   describe('POST: every bad field is a 400 naming it, and writes nothing', () => {
     const cases: Array<[string, unknown, string]> = [
       ['extension missing', { password: 'password-1', displayName: 'x' }, 'extension'],

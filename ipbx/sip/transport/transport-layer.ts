@@ -48,6 +48,11 @@ export interface TransportLayerOptions {
   /** Time allowed to open an outbound TCP/TLS connection (default 10 s). */
   connectTimeoutMs?: number;
   clock?: Clock;
+  /**
+   * Checked for every received message before it is parsed or answered: false drops it silently
+   * (a banned or flooding source gets no answer at all, not even a 400 to a malformed message).
+   */
+  admit?: (source: MessageSource) => boolean;
 }
 
 export interface BoundEndpoint extends Endpoint {
@@ -97,6 +102,7 @@ export class TransportLayer extends EventEmitter<TransportLayerEvents> implement
   readonly #registry: FlowRegistry;
   readonly #listeners: Listener[];
   readonly #handlers = new Set<MessageHandler>();
+  readonly #admit: ((source: MessageSource) => boolean) | undefined;
   /** Outbound connections being opened, by protocol|address|port: concurrent sends share one. */
   readonly #connecting = new Map<string, Promise<StreamFlow>>();
   readonly #counters = new Map<TransportProtocol, TransportCounters>(
@@ -110,6 +116,7 @@ export class TransportLayer extends EventEmitter<TransportLayerEvents> implement
     super();
     validateOptions(options);
     this.#clock = options.clock ?? systemClock;
+    this.#admit = options.admit;
     this.limits = Object.freeze({ ...DEFAULT_PARSE_LIMITS, ...DEFAULT_FRAMER_LIMITS, ...options.limits });
     this.#registry = new FlowRegistry({ clock: this.#clock, idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS });
     this.#registry.on('flow-opened', (info) => this.#emitSafely('flow-opened', info));
@@ -356,6 +363,7 @@ export class TransportLayer extends EventEmitter<TransportLayerEvents> implement
   #receive(data: Buffer, source: MessageSource): void {
     const counters = this.#counter(source.protocol);
     counters.received++;
+    if (this.#admit !== undefined && !this.#admit(source)) return;
     // Streams are framed by Content-Length already; datagrams and WebSocket messages bring
     // their own boundaries and may omit it (RFC 3261 §18.3, RFC 7118 §5).
     const result = parseMessage(data, { datagram: source.protocol !== 'tcp' && source.protocol !== 'tls', limits: this.limits });
@@ -386,6 +394,7 @@ export class TransportLayer extends EventEmitter<TransportLayerEvents> implement
     const counters = this.#counter(source.protocol);
     counters.framingErrors++;
     this.#report(error);
+    if (this.#admit !== undefined && !this.#admit(source)) return undefined;
     if (error.head === undefined) return undefined;
     const partial = partialFromHead(error.head);
     const reply = partial === undefined ? undefined : createErrorResponse(partial, error.sipStatus, error.reason);
