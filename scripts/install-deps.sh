@@ -6,7 +6,10 @@ cd "$(dirname "$0")/.."
 
 # Debian package → a command it provides.
 declare -A debian_packages=(
-  [sip-tester]=sipp
+  [sip-tester]=sipp     # SIPp: the foreign SIP peer of the integration tests
+  [baresip]=baresip     # a real desk phone (register, call, play and record tones)
+  [sox]=sox             # makes the tone WAVs the phones play
+  [openssl]=openssl     # throw-away certificates for TLS/WSS tests
 )
 
 missing=()
