@@ -95,9 +95,11 @@ export class LocationService implements LocationLookup {
     }
   }
 
+  /** Stops the sweep and writes any queued binding changes (call before closing the database). */
   close(): void {
     this.#sweepTimer?.cancel();
     this.#sweepTimer = undefined;
+    this.#store?.flush();
   }
 
   #list(extension: string, create: true): Binding[];
