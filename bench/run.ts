@@ -3,11 +3,14 @@
 //
 //   npm run bench
 //   npm run bench -- parser --rounds 21 --batch-ms 100 --budget 120
+//   npm run bench -- ipbx --registrations 10000 --call-concurrency 25,50,100,200
+//   npm run bench -- ipbx --profile            (bench/results/ipbx-profile.json)
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runIpbxBench, runIpbxProfile, summarizeIpbxBench, summarizeIpbxProfile, type IpbxBenchOptions, type TargetName } from './ipbx-bench.ts';
 import { runParserBench, summarizeParserBench, type ParserBenchOptions } from './parser-bench.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -15,19 +18,37 @@ const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 interface BenchOutcome {
   result: unknown;
   summary: string[];
+  /** Results file name in bench/results/ (default: <bench name>.json). */
+  file?: string;
+}
+
+interface BenchOptions {
+  parser: Partial<ParserBenchOptions>;
+  ipbx: Partial<IpbxBenchOptions>;
 }
 
 interface Bench {
   name: string;
-  run(options: Partial<ParserBenchOptions>): BenchOutcome;
+  run(options: BenchOptions): BenchOutcome | Promise<BenchOutcome>;
 }
 
 const BENCHES: readonly Bench[] = [
   {
     name: 'parser',
     run: (options) => {
-      const result = runParserBench(options);
+      const result = runParserBench(options.parser);
       return { result, summary: summarizeParserBench(result) };
+    },
+  },
+  {
+    name: 'ipbx',
+    run: async (options) => {
+      if (options.ipbx.profile === true) {
+        const result = await runIpbxProfile(options.ipbx);
+        return { result, summary: summarizeIpbxProfile(result), file: 'ipbx-profile.json' };
+      }
+      const result = await runIpbxBench(options.ipbx);
+      return { result, summary: summarizeIpbxBench(result) };
     },
   },
 ];
@@ -39,25 +60,71 @@ function positiveNumber(name: string, text: string | undefined): number | undefi
   return n;
 }
 
-function main(): void {
+function count(name: string, text: string | undefined, zeroAllowed = false): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < (zeroAllowed ? 0 : 1)) throw new Error(`--${name} wants a whole number${zeroAllowed ? '' : ' above 0'}, not "${text}"`);
+  return n;
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
+      // parser
       rounds: { type: 'string' },
       'batch-ms': { type: 'string' },
       warmup: { type: 'string' },
+      // both: seconds for the whole bench
       budget: { type: 'string' },
+      // ipbx
+      registrations: { type: 'string' },
+      'warmup-registrations': { type: 'string' },
+      'register-concurrency': { type: 'string' },
+      calls: { type: 'string' },
+      'warmup-calls': { type: 'string' },
+      'call-concurrency': { type: 'string' },
+      'step-seconds': { type: 'string' },
+      'settle-s': { type: 'string' },
+      'kamailio-children': { type: 'string' },
+      'kamailio-shm-mb': { type: 'string' },
+      targets: { type: 'string' },
+      profile: { type: 'boolean' },
     },
   });
-  const options: Partial<ParserBenchOptions> = {};
+  const parser: Partial<ParserBenchOptions> = {};
   const rounds = positiveNumber('rounds', values.rounds);
   const batchMs = positiveNumber('batch-ms', values['batch-ms']);
   const warmup = positiveNumber('warmup', values.warmup);
   const budget = positiveNumber('budget', values.budget);
-  if (rounds !== undefined) options.rounds = Math.round(rounds);
-  if (batchMs !== undefined) options.batchMs = batchMs;
-  if (warmup !== undefined) options.warmupMs = warmup * 1000;
-  if (budget !== undefined) options.budgetMs = budget * 1000;
+  if (rounds !== undefined) parser.rounds = Math.round(rounds);
+  if (batchMs !== undefined) parser.batchMs = batchMs;
+  if (warmup !== undefined) parser.warmupMs = warmup * 1000;
+  if (budget !== undefined) parser.budgetMs = budget * 1000;
+
+  const targets = values.targets?.split(',').map((t) => t.trim());
+  if (targets !== undefined && targets.some((t) => t !== 'voiplab' && t !== 'kamailio')) {
+    throw new Error(`--targets takes voiplab, kamailio or both (comma-separated), not "${values.targets}"`);
+  }
+  const ipbx: Partial<IpbxBenchOptions> = defined({
+    registrations: count('registrations', values.registrations),
+    warmupRegistrations: count('warmup-registrations', values['warmup-registrations'], true),
+    registerConcurrency: values['register-concurrency']?.split(',').map((c) => count('register-concurrency', c.trim()) ?? 1),
+    calls: count('calls', values.calls, true),
+    warmupCalls: count('warmup-calls', values['warmup-calls'], true),
+    callConcurrency: values['call-concurrency']?.split(',').map((c) => count('call-concurrency', c.trim()) ?? 1),
+    stepSeconds: positiveNumber('step-seconds', values['step-seconds']),
+    settleMs: values['settle-s'] === undefined ? undefined : (count('settle-s', values['settle-s'], true) ?? 0) * 1000,
+    kamailioChildren: count('kamailio-children', values['kamailio-children']),
+    kamailioShmMb: count('kamailio-shm-mb', values['kamailio-shm-mb']),
+    targets: targets as TargetName[] | undefined,
+    budgetMs: budget === undefined ? undefined : budget * 1000,
+    profile: values.profile,
+  });
 
   const unknown = positionals.filter((p) => !BENCHES.some((b) => b.name === p));
   if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`);
@@ -65,12 +132,12 @@ function main(): void {
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   for (const bench of selected) {
-    const { result, summary } = bench.run(options);
-    const file = join(RESULTS_DIR, `${bench.name}.json`);
+    const { result, summary, file: name } = await bench.run({ parser, ipbx });
+    const file = join(RESULTS_DIR, name ?? `${bench.name}.json`);
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
     console.log(summary.join('\n'));
     console.log(`\n  results: ${file}\n`);
   }
 }
 
-main();
+await main();
