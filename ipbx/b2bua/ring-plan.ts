@@ -5,7 +5,8 @@
 
 import type { GroupConfig } from '../config/config-schema.ts';
 import type { RouteDecision } from '../router/route-target.ts';
-import { parseUri, reasonPhrase, uriTransport, isSipUri, type SendTarget, type TransportProtocol, type Uri } from '../sip/index.ts';
+import type { Binding } from '../registrar/binding.ts';
+import { SipUri, bareHost, parseUri, reasonPhrase, uriTransport, isSipUri, type SendTarget, type TransportProtocol, type Uri } from '../sip/index.ts';
 import type { B2buaContext } from './b2bua-context.ts';
 import type { CallerIdentity } from './caller-identity.ts';
 import type { EndCause } from './end-cause.ts';
@@ -108,6 +109,19 @@ function memberTargets(ctx: PlanContext, member: string, targets: (extension: st
   return account?.enabled === true ? targets(member) : [];
 }
 
+/**
+ * Where to send a request for a binding. Streams: over the flow it registered on (RFC 5626 §5.3).
+ * UDP: to the address the REGISTER came from (a NAT's public side), unless the Contact names that
+ * very address: then nothing rewrote it, and its port is where the phone listens (a UA may
+ * register from one port and take calls on another, as SIPp and some softphones do).
+ */
+function bindingTarget(b: Binding, uri: Uri): SendTarget {
+  if (b.protocol === 'udp' && uri instanceof SipUri && uri.port !== undefined && bareHost(uri.host) === b.source.address) {
+    return { protocol: 'udp', address: b.source.address, port: uri.port };
+  }
+  return { protocol: b.protocol, address: b.source.address, port: b.source.port, flowId: b.flowId };
+}
+
 function bindingTargets(ctx: PlanContext, extension: string): RingTarget[] {
   const targets: RingTarget[] = [];
   for (const b of ctx.location.lookup(extension)) {
@@ -117,8 +131,7 @@ function bindingTargets(ctx: PlanContext, extension: string): RingTarget[] {
     } catch {
       continue;
     }
-    // Requests go to where the REGISTER came from, over its flow (RFC 5626 §5.3; NAT).
-    targets.push({ uri, target: { protocol: b.protocol, address: b.source.address, port: b.source.port, flowId: b.flowId }, protocol: b.protocol, extension });
+    targets.push({ uri, target: bindingTarget(b, uri), protocol: b.protocol, extension });
   }
   return targets;
 }
