@@ -116,7 +116,7 @@ function memberTargets(ctx: PlanContext, member: string, targets: (extension: st
  * register from one port and take calls on another, as SIPp and some softphones do).
  */
 function bindingTarget(b: Binding, uri: Uri): SendTarget {
-  if (b.protocol === 'udp' && uri instanceof SipUri && uri.port !== undefined && bareHost(uri.host) === b.source.address) {
+  if (b.protocol === 'udp' && uri instanceof SipUri && uri.port !== undefined && uri.port !== b.source.port && bareHost(uri.host) === b.source.address) {
     return { protocol: 'udp', address: b.source.address, port: uri.port };
   }
   return { protocol: b.protocol, address: b.source.address, port: b.source.port, flowId: b.flowId };
