@@ -90,7 +90,8 @@ function checkAmplitude(value: number, name = 'amplitude'): void {
   if (!(value >= 0 && value <= 1)) throw badOption(name, value, 'between 0 and 1 (fraction of full scale)');
 }
 
-function mulberry32(seed: number): () => number {
+/** mulberry32: a small seeded PRNG, so the same seed gives the same signal (and the same test cases). */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

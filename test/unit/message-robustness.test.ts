@@ -16,6 +16,7 @@ import {
   type ParseOptions,
   type SipMessage,
 } from '../../ipbx/sip/message/index.ts';
+import { mulberry32 } from '../../scenarios/audio/index.ts';
 import { RFC4475_DIR } from '../helpers/rfc4475-kit.ts';
 
 const KIT = RFC4475_DIR;
@@ -23,17 +24,8 @@ const manifest = JSON.parse(readFileSync(KIT + 'manifest.json', 'utf8')) as { me
 const corpus = new Map(manifest.messages.map((m) => [m.name, readFileSync(KIT + m.file)]));
 const MODES: ParseOptions[] = [{ datagram: true }, { datagram: false }];
 
-/** mulberry32: a small seeded PRNG, so every run tries the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A seeded PRNG, so every run tries the same cases.
+const prng = mulberry32;
 
 const INSERTS = ['\r', '\n', '\r\n', '\r\n\r\n', ':', '"', '\\', '<', '>', '%', '%0', ',', ';', '=', '@', '[', ']', ' ', '\t', '\0', '\r\n ', '?', '&'].map((s) => Buffer.from(s, 'latin1'));
 
