@@ -34,25 +34,55 @@ export interface SippOptions {
   service?: string;
 }
 
+/** Whether `port` (0 = any) can be bound on 127.0.0.1 over TCP, then over UDP; resolves the port bound or undefined. */
+async function bindable(port: number): Promise<number | undefined> {
+  const tcpPort = await new Promise<number | undefined>((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(undefined));
+    srv.listen(port, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => resolve(typeof address === 'object' && address !== null ? address.port : undefined));
+    });
+  });
+  if (tcpPort === undefined) return undefined;
+  return new Promise<number | undefined>((resolve) => {
+    const s = createSocket('udp4');
+    s.once('error', () => resolve(undefined));
+    s.bind(tcpPort, '127.0.0.1', () => s.close(() => resolve(tcpPort)));
+  });
+}
+
 /** A port that is free on 127.0.0.1 for both UDP and TCP at the moment of asking. */
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const srv = createServer();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
-        const address = srv.address();
-        srv.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const s = createSocket('udp4');
-      s.once('error', () => resolve(false));
-      s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
+    const port = await bindable(0);
+    if (port !== undefined) return port;
   }
   throw new Error('no free port found');
+}
+
+/** The kernel's ephemeral port range (Linux), from which connect() and bind(0) pick ports. */
+function ephemeralRange(): { low: number; high: number } {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low !== undefined && high !== undefined && low > 1024) return { low, high };
+  } catch { /* not Linux: fall through */ }
+  return { low: 32_768, high: 60_999 };
+}
+
+/**
+ * A port where nothing listens and that no outgoing connection or port-0 listener can be given
+ * meanwhile: it is below the ephemeral range, so a test that advertises it (a Contact nobody can
+ * reach) never finds it reused as some connection's source port.
+ */
+export async function deadPort(): Promise<number> {
+  const { low } = ephemeralRange();
+  const start = Math.max(1025, low - 10_000);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const candidate = start + Math.floor(Math.random() * (low - start));
+    if (await bindable(candidate) === candidate) return candidate;
+  }
+  throw new Error('no unused port found below the ephemeral range');
 }
 
 export function runSipp(options: SippOptions): { done: Promise<SippResult>; kill: () => void } {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { detectTone, dominantFrequency, readWav, toMono } from '../../scenarios/audio/index.ts';
 import { baresipSkipReason, startBaresip, type BaresipPhone } from '../helpers/baresip.ts';
-import { freePort } from '../helpers/sipp.ts';
+import { deadPort as unusedPort } from '../helpers/sipp.ts';
 import { toneWav } from '../helpers/tones.ts';
 
 const ALICE_HZ = 1000;
@@ -130,7 +130,7 @@ describe('baresip phone start-up and auto-answer', { skip }, () => {
   });
 
   test('registration to a server that does not answer fails within the start timeout, naming the account', async () => {
-    const deadPort = await freePort(); // nothing listens there
+    const deadPort = await unusedPort(); // nothing listens there, and no connection can be given it
     const started = Date.now();
     await assert.rejects(
       startBaresip({

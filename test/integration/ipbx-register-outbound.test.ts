@@ -19,7 +19,7 @@ import { openDatabase } from '../../ipbx/store/open-database.ts';
 import { SqliteBindingStore } from '../../ipbx/store/sqlite-binding-store.ts';
 import { startHarness, type IpbxHarness } from '../helpers/ipbx-harness.ts';
 import { SipPhone } from '../helpers/sip-phone.ts';
-import { freePort } from '../helpers/sipp.ts';
+import { deadPort as unusedPort } from '../helpers/sipp.ts';
 import { within } from '../helpers/stack-pair.ts';
 
 const DOMAIN = 'voiplab.test';
@@ -69,7 +69,7 @@ describe('RFC 5626 outbound over TCP through the IPBX', () => {
 
   /** A TCP phone whose Contact names a port nobody listens on. */
   async function tcpPhone(user: string): Promise<{ phone: SipPhone; deadPort: number }> {
-    const deadPort = await freePort();
+    const deadPort = await unusedPort();
     const phone = await SipPhone.start({
       user, domain: DOMAIN, protocol: 'tcp', contactPort: deadPort,
       proxy: { protocol: 'tcp', address: '127.0.0.1', port: ipbx.port('tcp') },
