@@ -10,6 +10,8 @@ declare -A debian_packages=(
   [baresip]=baresip     # a real desk phone (register, call, play and record tones)
   [sox]=sox             # makes the tone WAVs the phones play
   [openssl]=openssl     # throw-away certificates for TLS/WSS tests
+  [rtpengine-daemon]=rtpengine  # the media plane: WebRTC <-> RTP bridge, play-media, DTMF, recording
+  [chromium]=chromium   # the browser of the WebRTC end-to-end tests (driven by playwright-core)
 )
 
 missing=()
