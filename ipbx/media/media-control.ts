@@ -12,6 +12,16 @@ export type NgCommand =
   | 'play media' | 'stop media' | 'play DTMF'
   | 'start recording' | 'stop recording' | 'block media' | 'unblock media';
 
+/** One DTMF digit rtpengine detected in a call's RTP (RFC 4733 telephone-event). */
+export interface MediaDtmfEvent {
+  callId: string;
+  /** The tag of the leg (party) that sent the digit. */
+  sourceTag: string;
+  /** 0-9, *, #, A-D. */
+  digit: string;
+  durationMs: number;
+}
+
 export interface MediaControl {
   /**
    * Sends `command` with `params` (which carry `call-id` for every call command) to the instance
@@ -25,6 +35,11 @@ export interface MediaControl {
    * stopped answering); the B2BUA ends them with a CDR cause.
    */
   onSessionsLost(listener: (callIds: string[], reason: string) => void): void;
+  /**
+   * Registers a listener for RFC 4733 DTMF events rtpengine saw on a call (its DTMF log), so the
+   * B2BUA can relay them as SIP INFO to a leg that wants INFO.
+   */
+  onDtmf(listener: (event: MediaDtmfEvent) => void): void;
   /** Stops what this control started (processes, sockets, timers). */
   close(): Promise<void>;
 }
