@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { buildApp, type ApiApp } from './api/index.ts';
 import { B2bua } from './b2bua/index.ts';
-import { passthroughMedia } from './b2bua/media-hook.ts';
 import type { ConfigService } from './config/config-service.ts';
 import type { VoiplabConfig } from './config/config-schema.ts';
 import { IpbxEvents } from './events/ipbx-events.ts';
+import { startMediaPlane, type MediaPlane } from './media/start-media-plane.ts';
 import { BoundFlowKeeper } from './registrar/bound-flow-keeper.ts';
 import { DigestAuthenticator } from './registrar/digest-authenticator.ts';
 import { LocationService } from './registrar/location-service.ts';
@@ -92,6 +92,17 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
     onError: (err) => log(`sip: ${err instanceof Error ? err.message : String(err)}`),
   });
 
+  let media: MediaPlane;
+  try {
+    media = await startMediaPlane({ media: initial.media, dataDir: options.dataDir, log });
+  } catch (err) {
+    flowKeeper.close();
+    await stack.close();
+    location.close();
+    db.close();
+    throw err;
+  }
+
   let router: Router = createRouter(initial.dialplan);
   const registrar = new Registrar({
     accounts: configService.accounts, location, digest, guard, policy: () => config().security.registration,
@@ -100,9 +111,13 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
     stack, domain: initial.domain, accounts: configService.accounts, location,
     router: { route: (number: string) => router.route(number) },
     authenticator: new DigestAuthenticator({ digest, accounts: configService.accounts, guard }),
-    media: passthroughMedia, events, cdrs,
+    media: media.hook, promptFile: (prompt) => media.promptFile(prompt), events, cdrs,
     groups: () => config().groups,
     noAnswerTimeoutMs: initial.calls.noAnswerTimeout * 1000,
+  });
+  media.onSessionsLost((callIds, reason) => {
+    const ended = b2bua.endForLostMedia(callIds);
+    if (ended > 0) log(`media: ${ended} call(s) ended, their media session was lost (${reason})`);
   });
   const onChanged = (next: VoiplabConfig) => {
     try {
@@ -154,6 +169,8 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
   } catch (err) {
     flowKeeper.close();
     await Promise.all(apps.map((a) => a.close()));
+    b2bua.close();
+    await media.close();
     await stack.close();
     location.close();
     db.close();
@@ -171,7 +188,9 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
         flowKeeper.close();
         await Promise.all(apps.map((a) => a.close()));
         b2bua.close();
+        // The BYEs of the calls just ended go out before rtpengine's sessions are torn down.
         await stack.close();
+        await media.close();
         location.close();
         db.close();
       })();

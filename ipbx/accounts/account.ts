@@ -12,6 +12,8 @@ export interface Account {
   /** Transports this account may register and call over. */
   transports: TransportProtocol[];
   maxContacts: number;
+  /** Its calls are recorded (media mode rtpengine). */
+  record?: boolean;
 }
 
 /** Read access to accounts, for the registrar, the router and the B2BUA. */

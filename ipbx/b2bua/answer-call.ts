@@ -48,4 +48,14 @@ export async function answerCall(ctx: B2buaContext, call: Call, fork: Fork, resp
   a.awaitingAck = { seq: call.invite.request.cseq.seq, relayTo: call.lateOffer ? { leg: b, seq } : undefined };
   watchAck(ctx, call, a, ok);
   call.moveTo(CallStates.Answered);
+  if (ctx.media.bridgesMedia && recorded(ctx, call, fork)) {
+    ctx.media.record(call.id, { caller: call.caller.extension, callee: call.callee, startedAt: ctx.clock.now() }).catch((err: unknown) => ctx.report(err));
+  }
+}
+
+/** The dialplan rule, the caller's account or the answering account asks for a recording. */
+function recorded(ctx: B2buaContext, call: Call, fork: Fork): boolean {
+  if (call.recordRequested) return true;
+  if (ctx.accounts.get(call.caller.extension)?.record === true) return true;
+  return fork.ring.extension !== undefined && ctx.accounts.get(fork.ring.extension)?.record === true;
 }

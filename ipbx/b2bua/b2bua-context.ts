@@ -21,5 +21,7 @@ export interface B2buaContext extends LegIo {
   clock: Clock;
   noAnswerTimeoutMs: number;
   dialogs: DialogTable;
+  /** The WAV file of a prompt id (or a path given in the dialplan); undefined when unknown. */
+  promptFile(prompt: string): string | undefined;
   report(err: unknown): void;
 }

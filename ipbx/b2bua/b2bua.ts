@@ -36,6 +36,8 @@ export interface B2buaOptions {
   router: Router;
   authenticator: RequestAuthenticator;
   media: MediaHook;
+  /** Prompt ids of the dialplan's announcements to WAV files (ipbx/media/prompts); default: absolute paths only. */
+  promptFile?: (prompt: string) => string | undefined;
   events: IpbxEvents;
   cdrs: CdrStore;
   /** Read on every call, so a config reload applies to the next call. */
@@ -91,6 +93,7 @@ export class B2bua implements CallControl {
       clock: options.clock ?? options.stack.clock,
       noAnswerTimeoutMs: options.noAnswerTimeoutMs,
       dialogs: new DialogTable(),
+      promptFile: options.promptFile ?? ((prompt) => (prompt.startsWith('/') ? prompt : undefined)),
       report,
     };
     this.#authenticator = options.authenticator;
@@ -219,6 +222,22 @@ export class B2bua implements CallControl {
     if (call.answeredAt !== null) call.finish({ cause: 'answered', status: 200, by: 'api' });
     else call.finish({ cause: 'cancelled', status: 487, by: 'api' });
     return Promise.resolve(true);
+  }
+
+  /**
+   * Ends calls whose media sessions are gone (their rtpengine restarted or stopped answering): a
+   * call without media is worse than no call, so both legs get a BYE (CANCEL/503 while ringing)
+   * and the CDR says media-lost.
+   */
+  endForLostMedia(callIds: readonly string[]): number {
+    let ended = 0;
+    for (const id of callIds) {
+      const call = this.#calls.get(id);
+      if (call === undefined) continue;
+      ended++;
+      call.finish(call.answeredAt !== null ? { cause: 'media-lost', status: 200, by: 'system' } : { cause: 'media-lost', status: 503, by: 'system' });
+    }
+    return ended;
   }
 
   /** The call and leg an in-dialog request belongs to. */

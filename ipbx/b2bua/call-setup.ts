@@ -4,6 +4,7 @@
 
 import type { RouteDecision } from '../router/route-target.ts';
 import type { SipResponse } from '../sip/index.ts';
+import { announce } from './announcement.ts';
 import { answerCall } from './answer-call.ts';
 import type { B2buaContext } from './b2bua-context.ts';
 import type { Call } from './call.ts';
@@ -29,10 +30,18 @@ export async function setUpCall(ctx: B2buaContext, call: Call, decision: RouteDe
   const tried: FinalCandidate[] = [];
   let current = decision;
   for (let fallbacks = 0; ; fallbacks++) {
+    if (current.kind === 'action' && current.rule.record === true) call.recordRequested = true;
     const plan = planRoute(current, ctx, call.caller, callerFlow);
     if (plan.kind === 'respond') {
       finishUnanswered(call, { status: plan.status, reason: plan.reason, cause: plan.cause, local: false }, plan.headers);
       return;
+    }
+    if (plan.kind === 'announce') {
+      const goOn = await announce(ctx, call, plan);
+      if (!goOn || plan.next === undefined || fallbacks >= MAX_FALLBACKS) return;
+      call.moveTo(CallStates.Routing);
+      current = ctx.router.route(plan.next);
+      continue;
     }
     const result = await ring(ctx, call, plan);
     if (result === 'done') return;

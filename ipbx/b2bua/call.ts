@@ -50,6 +50,8 @@ export class Call {
   callee: string;
   readonly startedAt: number;
   answeredAt: number | null = null;
+  /** The dialplan rule that routed it asks for a recording. */
+  recordRequested = false;
   endedAt: number | null = null;
   outcome: CallEnd | undefined;
   readonly forks = new Set<PendingFork>();

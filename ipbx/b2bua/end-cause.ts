@@ -11,7 +11,9 @@ export type EndCause =
   | 'offline'
   | 'failed'
   /** Its remaining leg was moved into another call by an attended transfer (RFC 5589 §7). */
-  | 'transferred';
+  | 'transferred'
+  /** Its media session was lost (its rtpengine restarted or stopped answering). */
+  | 'media-lost';
 
 export interface CallEnd {
   cause: EndCause;

@@ -4,7 +4,7 @@
 // Replaces header (RFC 3891) opens no call: it takes the place of a leg of one (transfer-replaces-invite.ts).
 
 import type { RequestAuthenticator } from '../registrar/request-authenticator.ts';
-import type { IncomingRequest } from '../sip/index.ts';
+import { reasonPhrase, type IncomingRequest } from '../sip/index.ts';
 import type { B2buaContext } from './b2bua-context.ts';
 import type { Call } from './call.ts';
 import type { CallerIdentity } from './caller-identity.ts';
@@ -57,6 +57,13 @@ export function acceptInvite(ctx: B2buaContext, calls: CallRegistry, authenticat
   incoming.onCancel(() => call.finish({ cause: 'cancelled', status: 487, by: 'caller' }));
   setUpCall(ctx, call, decision, incoming.source.flowId).catch((err: unknown) => {
     ctx.report(err);
-    finishUnanswered(call, { status: 500, reason: 'Server Internal Error', cause: 'failed', local: true }, []);
+    // A failure that names its SIP status (the media plane: 503 unreachable, 488 SDP refused) says it.
+    const status = sipStatusOf(err) ?? 500;
+    finishUnanswered(call, { status, reason: reasonPhrase(status), cause: 'failed', local: true }, []);
   });
+}
+
+function sipStatusOf(err: unknown): number | undefined {
+  const status = err instanceof Error ? (err as { sipStatus?: unknown }).sipStatus : undefined;
+  return typeof status === 'number' && status >= 400 && status < 700 ? status : undefined;
 }

@@ -1,5 +1,6 @@
-// Where SDP crosses the B2BUA: the media-plane issue plugs rtpengine in here. Until then the
-// passthrough hook relays SDP unchanged and RTP flows directly between the phones.
+// Where SDP and media features cross the B2BUA. The rtpengine hook (ipbx/media) bridges every
+// call's media; the passthrough hook relays SDP unchanged (RTP flows directly between the phones)
+// and has no media of its own, so it plays nothing and cannot translate DTMF.
 
 export interface MediaLegInfo {
   /** The B2BUA call id (one per call, both legs). */
@@ -9,19 +10,59 @@ export interface MediaLegInfo {
   legTag: string;
   /** Transport of that leg, so WebRTC legs (ws/wss) can get ICE/DTLS. */
   protocol: string;
+  /** DTMF may be injected into this call's media (a party sends SIP INFO); costs transcoding. */
+  injectDtmf?: boolean;
+}
+
+/** Who a recording is of, for its listing. */
+export interface RecordingParties {
+  caller: string;
+  callee: string;
+  startedAt: number;
 }
 
 export interface MediaHook {
+  /** Whether media flows through the IPBX (music on hold, announcements, DTMF translation, recording work). */
+  readonly bridgesMedia: boolean;
   /** An offer received on `from` is rewritten for the other leg. */
   offer(sdp: Buffer, from: MediaLegInfo, to: MediaLegInfo): Promise<Buffer>;
   /** An answer received on `from` is rewritten for the other leg. */
   answer(sdp: Buffer, from: MediaLegInfo, to: MediaLegInfo): Promise<Buffer>;
-  /** The call ended: release its media resources. */
+  /** The call ended: release its media resources (and finish its recording). */
   release(callId: string): Promise<void>;
+  /** `held` was put on hold by its peer: it hears music on hold until `resume`. */
+  hold(held: MediaLegInfo): Promise<void>;
+  resume(held: MediaLegInfo): Promise<void>;
+  /**
+   * Answers `caller`'s offer on behalf of the IPBX itself (an announcement, a queue): the SDP to
+   * send it back, with media from a player leg of tag `playerTag`.
+   */
+  answerLocally(offer: Buffer, caller: MediaLegInfo, playerTag: string): Promise<Buffer>;
+  /** Plays a WAV file to `to`; resolves its duration in milliseconds once it started. */
+  play(to: MediaLegInfo, file: string, repeat?: number): Promise<number>;
+  /** Stops what `play` or `hold` started for `to`. */
+  stop(to: MediaLegInfo): Promise<void>;
+  /**
+   * RFC 4733 DTMF into the media `to` receives (SIP INFO translation); the call's offers must have
+   * asked for injection (`MediaLegInfo.injectDtmf`).
+   */
+  sendDtmf(to: MediaLegInfo, digit: string, durationMs: number): Promise<void>;
+  /** Records the call from now on; its WAV is written when the call is released. */
+  record(callId: string, parties: RecordingParties): Promise<void>;
 }
 
+const unsupported = (what: string) => () => Promise.reject(new Error(`${what} needs media mode rtpengine (media.mode in the config)`));
+
 export const passthroughMedia: MediaHook = {
+  bridgesMedia: false,
   offer: (sdp) => Promise.resolve(sdp),
   answer: (sdp) => Promise.resolve(sdp),
   release: () => Promise.resolve(),
+  hold: () => Promise.resolve(),
+  resume: () => Promise.resolve(),
+  answerLocally: unsupported('answering a call with IPBX media'),
+  play: unsupported('playing a prompt'),
+  stop: () => Promise.resolve(),
+  sendDtmf: unsupported('translating DTMF'),
+  record: unsupported('recording'),
 };

@@ -25,6 +25,11 @@ export function relayMessage(ctx: B2buaContext, authenticator: RequestAuthentica
     incoming.respond(plan.status, { reason: plan.reason, headers: plan.headers });
     return;
   }
+  if (plan.kind === 'announce') {
+    // A prompt cannot be heard in a text message.
+    incoming.respond(488, { reason: 'Not Acceptable Here' });
+    return;
+  }
   // Ring steps mean nothing to a message: every target gets it at once.
   const targets = plan.steps.flatMap((s) => s.targets);
   if (targets.length === 0) {

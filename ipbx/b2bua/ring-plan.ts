@@ -1,5 +1,5 @@
 // What the dialplan's decision means for a call: either a final answer straight away (reject,
-// redirect, unknown number, offline account, actions that need the media plane) or a plan of
+// redirect, unknown number, offline account, actions that need the media plane), a prompt, or a plan of
 // ring steps — one step for an account (all its contacts in parallel), one per member for an
 // in-turn group, one for all members of a simultaneous group — and a fallback number.
 
@@ -39,9 +39,11 @@ export type RoutePlan =
     /** Ring groups go on to the next member after a refusal; an account's refusal is final. */
     continueAfterRefusal: boolean;
   }
-  | { kind: 'respond'; status: number; reason: string; cause: EndCause; headers: Array<[string, string]> };
+  | { kind: 'respond'; status: number; reason: string; cause: EndCause; headers: Array<[string, string]> }
+  /** The IPBX answers with a prompt (announcement.ts); `next` is routed afterwards when given. */
+  | { kind: 'announce'; file: string; next: string | undefined };
 
-type PlanContext = Pick<B2buaContext, 'accounts' | 'location' | 'groups' | 'domain' | 'noAnswerTimeoutMs'>;
+type PlanContext = Pick<B2buaContext, 'accounts' | 'location' | 'groups' | 'domain' | 'noAnswerTimeoutMs' | 'media' | 'promptFile'>;
 
 const OFFLINE: FinalCandidate = { status: 480, reason: 'Temporarily Unavailable', cause: 'offline', local: false };
 
@@ -78,8 +80,12 @@ export function planRoute(decision: RouteDecision, ctx: PlanContext, caller: Cal
     }
     case 'queue':
       return respond(501, 'failed', 'Queues Need The Media Plane');
-    case 'announcement':
-      return respond(501, 'failed', 'Announcements Need The Media Plane');
+    case 'announcement': {
+      if (!ctx.media.bridgesMedia) return respond(501, 'failed', 'Announcements Need Media Mode rtpengine');
+      const file = ctx.promptFile(action.prompt);
+      if (file === undefined) return respond(500, 'failed', 'Unknown Prompt');
+      return { kind: 'announce', file, next: action.next };
+    }
   }
 }
 

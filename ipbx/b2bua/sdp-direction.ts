@@ -17,3 +17,16 @@ export function isHoldOffer(sdp: Buffer): boolean {
   }
   return held;
 }
+
+const DIRECTION_LINE = /^a=(sendrecv|sendonly|recvonly|inactive)\r?$/gm;
+
+/** Every direction attribute says inactive (RFC 3264 §5.1: no media either way). */
+export function isInactive(sdp: Buffer): boolean {
+  const directions = [...sdp.toString('utf8').matchAll(DIRECTION_LINE)].map((m) => m[1]);
+  return directions.length > 0 && directions.every((d) => d === 'inactive');
+}
+
+/** The SDP with each direction attribute (session and media level) replaced by `direction`. */
+export function withDirection(sdp: Buffer, direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive'): Buffer {
+  return Buffer.from(sdp.toString('utf8').replace(DIRECTION_LINE, (line) => `a=${direction}${line.endsWith('\r') ? '\r' : ''}`), 'utf8');
+}

@@ -10,7 +10,7 @@ import type { Call } from './call.ts';
 import { CallStates } from './call-state.ts';
 import type { Leg } from './leg.ts';
 import { endIfPeerGone, relayedHeaders } from './request-relay.ts';
-import { isHoldOffer } from './sdp-direction.ts';
+import { isHoldOffer, isInactive, withDirection } from './sdp-direction.ts';
 import { ALLOW, respondOnce } from './sip-helpers.ts';
 
 export async function relaySessionChange(ctx: B2buaContext, call: Call, leg: Leg, incoming: IncomingRequest): Promise<void> {
@@ -60,7 +60,12 @@ async function relay(ctx: B2buaContext, call: Call, leg: Leg, peer: Leg, incomin
   const contentType = request.headers.get('Content-Type');
   const offer = request.body.length > 0 && isSdp(contentType) ? request.body : undefined;
   let body = request.body;
-  if (offer !== undefined) body = await ctx.media.offer(offer, leg.mediaInfo(call.id), peer.mediaInfo(call.id));
+  // An inactive hold is relayed as sendonly when the IPBX plays music: rtpengine sends nothing
+  // towards a party whose peer is inactive. The holder's answer is made inactive again below.
+  const inactiveHold = offer !== undefined && ctx.media.bridgesMedia && isInactive(offer);
+  if (offer !== undefined) {
+    body = await ctx.media.offer(inactiveHold ? withDirection(offer, 'sendonly') : offer, leg.mediaInfo(call.id), peer.mediaInfo(call.id));
+  }
   if (call.ended || peer.ended) {
     respondOnce(incoming, 481);
     return;
@@ -84,7 +89,7 @@ async function relay(ctx: B2buaContext, call: Call, leg: Leg, peer: Leg, incomin
   let back = response.body;
   if (back.length > 0 && isSdp(response.headers.get('Content-Type'))) {
     back = offer !== undefined
-      ? await ctx.media.answer(back, peer.mediaInfo(call.id), leg.mediaInfo(call.id))
+      ? await ctx.media.answer(back, peer.mediaInfo(call.id), leg.mediaInfo(call.id)).then((b) => (inactiveHold ? withDirection(b, 'inactive') : b))
       // No offer in the request: the 2xx offers and the ACK will answer (§14.1, §13.2.1).
       : await ctx.media.offer(back, peer.mediaInfo(call.id), leg.mediaInfo(call.id));
   }
@@ -98,9 +103,15 @@ async function relay(ctx: B2buaContext, call: Call, leg: Leg, peer: Leg, incomin
     watchAck(ctx, call, leg, sent);
   }
   if (offer !== undefined) {
-    // RFC 3264 §8.4: sendonly/inactive holds the call, a later sendrecv offer resumes it.
-    if (isHoldOffer(offer)) call.moveTo(CallStates.Held);
-    else if (call.state === CallStates.Held) call.moveTo(CallStates.Answered);
+    // RFC 3264 §8.4: sendonly/inactive holds the call, a later sendrecv offer resumes it. The
+    // held party (the peer) hears music on hold meanwhile, when media flows through the IPBX.
+    if (isHoldOffer(offer)) {
+      call.moveTo(CallStates.Held);
+      ctx.media.hold(peer.mediaInfo(call.id)).catch((err: unknown) => ctx.report(err));
+    } else if (call.state === CallStates.Held) {
+      call.moveTo(CallStates.Answered);
+      ctx.media.resume(peer.mediaInfo(call.id)).catch((err: unknown) => ctx.report(err));
+    }
   }
 }
 

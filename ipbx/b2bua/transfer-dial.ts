@@ -52,6 +52,11 @@ export async function dialTransferTarget(ctx: B2buaContext, call: Call, dial: Tr
       tried.push({ status: plan.status, reason: plan.reason, cause: plan.cause, local: false });
       break;
     }
+    if (plan.kind === 'announce') {
+      // A transfer joins two parties; a number that only plays a prompt is not one.
+      tried.push({ status: 488, reason: 'Not Acceptable Here', cause: 'rejected', local: false });
+      break;
+    }
     for (const step of plan.steps) {
       if (call.ended) return { kind: 'ended' };
       const outcome = await ringStep(ctx, call, step, hooks);

@@ -39,6 +39,8 @@ export const AccountSchema = Type.Object({
     default: ['udp', 'tcp', 'tls', 'ws', 'wss'], uniqueItems: true, minItems: 1,
   }),
   maxContacts: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+  /** Record every call this account makes or receives (media mode rtpengine); off when absent. */
+  record: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
 
 export const GroupSchema = Type.Object({
@@ -56,7 +58,11 @@ export const DialplanActionSchema = Type.Union([
   Type.Object({ type: Type.Literal('account'), extension: Type.Optional(Extension), timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })) }, { additionalProperties: false, description: 'call an account (the dialled number when extension is absent), all its contacts in parallel' }),
   Type.Object({ type: Type.Literal('group'), group: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('queue'), queue: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('announcement'), prompt: Type.String({ minLength: 1 }), then: Type.Optional(Type.Union([Type.Literal('hangup'), Type.Literal('continue')])) }, { additionalProperties: false }),
+  Type.Object({
+    type: Type.Literal('announcement'),
+    prompt: Type.String({ minLength: 1, description: 'a prompt id (unavailable, busy, welcome, …) or the path of a WAV file' }),
+    next: Type.Optional(Type.String({ minLength: 1, description: 'number dialled after the prompt (played as early media); without it the call is answered and hung up after the prompt' })),
+  }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('reject'), code: Type.Integer({ minimum: 400, maximum: 699 }), reason: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('redirect'), target: Type.String({ minLength: 1, description: 'SIP URI or number for the 302 Contact' }) }, { additionalProperties: false }),
 ]);
@@ -67,6 +73,8 @@ export const DialplanRuleSchema = Type.Object({
   action: DialplanActionSchema,
   /** Lets callers reach this rule without authenticating (e.g. an emergency number from a trunk). */
   allowUnauthenticated: Type.Boolean({ default: false }),
+  /** Record the calls this rule routes (media mode rtpengine); off when absent. */
+  record: Type.Optional(Type.Boolean()),
   description: Type.Optional(Type.String()),
 }, { additionalProperties: false });
 
@@ -101,10 +109,56 @@ export const SecuritySchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
 }, { additionalProperties: false, default: {} });
 
+const ExternalRtpengineSchema = Type.Object({
+  /** The ng control address of an rtpengine run elsewhere (`--listen-ng`). */
+  address: Type.String({ minLength: 1 }),
+  port: Type.Integer({ minimum: 1, maximum: 65535 }),
+  /** Share of new calls relative to the other instances. */
+  weight: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
+}, { additionalProperties: false });
+
 export const MediaSchema = Type.Object({
-  /** passthrough: SDP relayed unchanged; rtpengine: the media-plane issue. */
+  /**
+   * rtpengine: every call's media is bridged by rtpengine (WebRTC <-> RTP, transcoding, music on
+   * hold, announcements, recording); passthrough: SDP relayed unchanged, RTP flows between phones.
+   */
   mode: Type.Union([Type.Literal('passthrough'), Type.Literal('rtpengine')], { default: 'passthrough' }),
-}, { additionalProperties: true, default: {} });
+  rtpengine: Type.Object({
+    /** Start and supervise an rtpengine of our own (userspace mode). */
+    embedded: Type.Boolean({ default: true }),
+    /** The rtpengine binary (Debian package rtpengine-daemon). */
+    binary: Type.String({ minLength: 1, default: 'rtpengine' }),
+    /** The address media flows on; defaults to the machine's first non-loopback IPv4 address. */
+    address: Type.Optional(Type.String({ minLength: 1 })),
+    /** The address put in SDP when `address` is behind NAT. */
+    advertisedAddress: Type.Optional(Type.String({ minLength: 1 })),
+    portMin: Type.Integer({ minimum: 1024, maximum: 65535, default: 20000 }),
+    portMax: Type.Integer({ minimum: 1024, maximum: 65535, default: 29999 }),
+    /** ng control port of the embedded instance on 127.0.0.1; 0 picks a free one. */
+    ngPort: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+    /** rtpengine instances run elsewhere; new calls are spread over them (and the embedded one, if any). */
+    instances: Type.Array(ExternalRtpengineSchema, { default: [] }),
+    /** Per-attempt ng timeout and retries before an instance counts as down. */
+    timeoutMs: Type.Integer({ minimum: 50, maximum: 30000, default: 1000 }),
+    retries: Type.Integer({ minimum: 0, maximum: 10, default: 2 }),
+  }, { additionalProperties: false, default: {} }),
+  prompts: Type.Object({
+    /** Language of announcements and prompts. */
+    language: Type.Union([Type.Literal('en'), Type.Literal('fr')], { default: 'en' }),
+    /** A folder whose `<language>/<prompt>.wav` files replace the shipped prompts. */
+    dir: Type.Optional(Type.String({ minLength: 1 })),
+  }, { additionalProperties: false, default: {} }),
+  musicOnHold: Type.Object({
+    /** Play music to the party put on hold. */
+    enabled: Type.Boolean({ default: true }),
+    /** A WAV file instead of the shipped music. */
+    file: Type.Optional(Type.String({ minLength: 1 })),
+  }, { additionalProperties: false, default: {} }),
+  recording: Type.Object({
+    /** Recordings older than this are deleted (file and listing). */
+    retentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
+  }, { additionalProperties: false, default: {} }),
+}, { additionalProperties: false, default: {} });
 
 export const ConfigSchema = Type.Object({
   /** SIP domain: the realm of digest authentication and the host of every account's AOR. */

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { Account, AccountDirectory } from '../../ipbx/accounts/account.ts';
 import type { ActiveCall, CallControl } from '../../ipbx/b2bua/call-control.ts';
-import type { DialplanRule, GroupConfig, VoiplabConfig } from '../../ipbx/config/config-schema.ts';
+import { Value } from '@sinclair/typebox/value';
+import { MediaSchema, type DialplanRule, type GroupConfig, type VoiplabConfig } from '../../ipbx/config/config-schema.ts';
 import type { AccountInput, AccountPatch, ConfigService, ConfigServiceEvents } from '../../ipbx/config/config-service.ts';
 import { IpbxEvents, type Cdr } from '../../ipbx/events/ipbx-events.ts';
 import type { Binding } from '../../ipbx/registrar/binding.ts';
@@ -67,7 +68,7 @@ export class FakeConfigService extends EventEmitter<ConfigServiceEvents> impleme
         registration: { minExpires: 60, maxExpires: 3600, defaultExpires: 600 },
         limits: { maxMessageBytes: 65535, idleConnectionSeconds: 600 },
       },
-      media: { mode: 'passthrough' },
+      media: Value.Default(MediaSchema, {}) as VoiplabConfig['media'],
       calls: { noAnswerTimeout: 30 },
     };
   }

@@ -12,9 +12,12 @@ import type { TransportProtocol } from '../../ipbx/sip/index.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
+/** The IPBX's log lines go to stderr when VOIPLAB_TEST_LOG is set (debugging a test), nowhere otherwise. */
+const harnessLog = process.env['VOIPLAB_TEST_LOG'] === undefined ? () => undefined : (line: string) => void process.stderr.write(`${line}\n`);
+
 export interface HarnessOptions {
   domain?: string;
-  accounts?: Array<{ extension: string; password: string; displayName?: string; maxContacts?: number }>;
+  accounts?: Array<{ extension: string; password: string; displayName?: string; maxContacts?: number; record?: boolean }>;
   dialplan?: unknown[];
   groups?: unknown[];
   protocols?: TransportProtocol[];
@@ -58,7 +61,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<IpbxHa
   if (options.dataDir === undefined) writeFileSync(configFile, stringify(doc), { mode: 0o600 });
   const config = await ConfigFileService.open(configFile);
   const tls = await loadTlsMaterial({ config: config.current, configFile, dataDir });
-  const ipbx = await startIpbx({ config, dataDir, tls: { cert: tls.cert, key: tls.key }, adminToken: ADMIN_TOKEN, log: () => undefined });
+  const ipbx = await startIpbx({ config, dataDir, tls: { cert: tls.cert, key: tls.key }, adminToken: ADMIN_TOKEN, log: harnessLog });
   const http = ipbx.httpEndpoints[0];
   const apiBase = `http://127.0.0.1:${http?.port ?? 0}`;
   return {
@@ -77,4 +80,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<IpbxHa
       config.close();
     },
   };
+}
+
+/**
+ * The `media` config of an IPBX whose calls go through an embedded rtpengine on 127.0.0.1, on a
+ * random 1,000-port window below the kernel's ephemeral range, so parallel tests rarely meet.
+ */
+export function rtpengineMedia(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const portMin = 20_000 + 1_000 * Math.floor(Math.random() * 10);
+  return { mode: 'rtpengine', rtpengine: { address: '127.0.0.1', portMin, portMax: portMin + 999 }, ...extra };
 }

@@ -32,6 +32,8 @@ export interface PhoneOptions {
   credentials?: { username: string; password: string };
   /** Advertise this port in Contact instead of the real one: only the registration flow reaches the phone. */
   contactPort?: number;
+  /** The RTP port in its SDP (an RtpEndpoint's, when the test listens to the media); a made-up one by default. */
+  rtpPort?: number;
 }
 
 export const DEFAULT_DOMAIN = 'voiplab.test';
@@ -329,8 +331,8 @@ export class SipPhone {
     const contact = stack.contactFor(this.protocol, this.user);
     if (options.contactPort !== undefined && contact.uri instanceof SipUri) contact.uri.port = options.contactPort;
     this.contact = contact;
-    this.rtpPort = nextRtpPort;
-    nextRtpPort += 2;
+    this.rtpPort = options.rtpPort ?? nextRtpPort;
+    if (options.rtpPort === undefined) nextRtpPort += 2;
     stack.onRequest((req) => this.#onRequest(req));
   }
 
@@ -351,12 +353,13 @@ export class SipPhone {
     return this.displayName === undefined ? `<${this.aor}>` : `"${this.displayName}" <${this.aor}>`;
   }
 
-  /** REGISTER to the proxy (no challenge expected: the test harness's registrar trusts it). */
+  /** REGISTER to the proxy, answering a digest challenge with the phone's credentials when it has some. */
   async register(expires = 3600): Promise<SipResponse> {
     const request = this.stack.createRequest('REGISTER', new SipUri({ host: this.domain }), {
       from: this.fromHeader, to: `<${this.aor}>`, contact: `${this.contact.toString()};expires=${expires}`,
     });
-    return within(this.stack.send(request, { target: this.proxy }), `the response to ${this.user}'s REGISTER`);
+    const credentials = this.#credentials === undefined ? {} : { credentials: this.#credentials };
+    return within(this.stack.send(request, { target: this.proxy, ...credentials }), `the response to ${this.user}'s REGISTER`);
   }
 
   /** INVITE `number` through the proxy; `sdp: null` sends no offer (late offer); `ack: false` never acknowledges the 2xx. */

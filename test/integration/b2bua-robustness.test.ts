@@ -11,7 +11,7 @@ import { DigestAuthenticator as RegistrarDigestAuthenticator } from '../../ipbx/
 import { createRouter } from '../../ipbx/router/index.ts';
 import { FakeClock } from '../../ipbx/sip/clock.ts';
 import { DigestServer } from '../../ipbx/sip/digest/index.ts';
-import type { MediaHook, MediaLegInfo } from '../../ipbx/b2bua/media-hook.ts';
+import { passthroughMedia, type MediaHook, type MediaLegInfo } from '../../ipbx/b2bua/media-hook.ts';
 import { HeaderList, SipRequest, SipUri } from '../../ipbx/sip/message/index.ts';
 import { IncomingRequest } from '../../ipbx/sip/ua/index.ts';
 import { B2buaHarness } from '../helpers/b2bua-harness.ts';
@@ -133,6 +133,7 @@ test('the media hook sees the offer a→b and the answer b→a, and release once
   const seen: Array<{ kind: string; from: MediaLegInfo; to: MediaLegInfo }> = [];
   const released: string[] = [];
   const media: MediaHook = {
+    ...passthroughMedia,
     offer: (sdp, from, to) => {
       seen.push({ kind: 'offer', from, to });
       return Promise.resolve(Buffer.from(sdp.toString().replace('s=-', 's=rewritten-offer')));
@@ -216,6 +217,7 @@ test('calling one\'s own extension rings one\'s other devices, not the calling o
 test('a media hook that fails: 500 to the caller, the callee\'s session (if any) hung up, CDR cause failed', async (t) => {
   let failOn: 'offer' | 'answer' = 'offer';
   const media: MediaHook = {
+    ...passthroughMedia,
     offer: (sdp) => (failOn === 'offer' ? Promise.reject(new Error('media plane down')) : Promise.resolve(sdp)),
     answer: (sdp) => (failOn === 'answer' ? Promise.reject(new Error('media plane down')) : Promise.resolve(sdp)),
     release: () => Promise.resolve(),

@@ -1,0 +1,154 @@
+// The B2BUA's media hook on rtpengine: one rtpengine call per B2BUA call (its id), one monologue
+// per leg (its tag), so forks, re-INVITEs from either side and transfers map onto rtpengine's own
+// offer/answer model. Every SDP crossing the IPBX is rewritten for the leg that receives it
+// (leg-media-profile.ts); music on hold, prompts and DTMF injection are rtpengine's media player.
+//
+// rtpengine's `play media` plays *to* the monologue named by `from-tag` — checked against a real
+// rtpengine 10.5 — and refuses when nothing may flow towards it (its peer answered inactive or
+// recvonly), which is why a hold offer is relayed as sendonly (see sdp-direction.ts).
+
+import type { MediaHook, MediaLegInfo, RecordingParties } from '../b2bua/media-hook.ts';
+import type { MediaControl, NgDictionary } from './media-control.ts';
+import { MediaError } from './media-error.ts';
+import { flagsFor, profileOf } from './leg-media-profile.ts';
+
+/** Where finished recordings go (ipbx/media/recording); optional so calls work without it. */
+export interface RecordingSink {
+  finishCall(call: { callId: string; caller: string; callee: string; startedAt: number; endedAt: number }): Promise<unknown>;
+}
+
+export interface RtpengineMediaHookOptions {
+  control: MediaControl;
+  /** The music played to a held party; none = silence. */
+  musicOnHoldFile?: string | undefined;
+  recordings?: RecordingSink | undefined;
+  now?: () => number;
+  /** Failures after the fact (a recording that could not be finished). */
+  report?: (err: unknown) => void;
+}
+
+/** A hold can last long: the music repeats this many times (rtpengine stops it on `stop media`). */
+const MUSIC_REPEATS = 1000;
+
+/** SDP of the IPBX's own player leg: it only sends (prompts), on the discard port (RFC 863). */
+function playerSdp(): Buffer {
+  return Buffer.from([
+    'v=0', 'o=voiplab 1 1 IN IP4 127.0.0.1', 's=voiplab', 'c=IN IP4 127.0.0.1', 't=0 0',
+    'm=audio 9 RTP/AVP 0 8 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000',
+    'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16', 'a=sendonly', '',
+  ].join('\r\n'));
+}
+
+export class RtpengineMediaHook implements MediaHook {
+  readonly bridgesMedia = true;
+  readonly #control: MediaControl;
+  readonly #musicOnHoldFile: string | undefined;
+  readonly #recordings: RecordingSink | undefined;
+  readonly #now: () => number;
+  readonly #report: (err: unknown) => void;
+  /** Calls being recorded, with their parties, until released. */
+  readonly #recorded = new Map<string, RecordingParties>();
+
+  constructor(options: RtpengineMediaHookOptions) {
+    this.#control = options.control;
+    this.#musicOnHoldFile = options.musicOnHoldFile;
+    this.#recordings = options.recordings;
+    this.#now = options.now ?? Date.now;
+    this.#report = options.report ?? (() => undefined);
+  }
+
+  async offer(sdp: Buffer, from: MediaLegInfo, to: MediaLegInfo): Promise<Buffer> {
+    const reply = await this.#command('offer', {
+      'call-id': from.callId, 'from-tag': from.legTag, 'to-tag': to.legTag, sdp: sdp.toString('utf8'),
+      ...flagsFor(profileOf(to.protocol), 'offer', from.injectDtmf === true || to.injectDtmf === true),
+    });
+    return sdpOf(reply);
+  }
+
+  async answer(sdp: Buffer, from: MediaLegInfo, to: MediaLegInfo): Promise<Buffer> {
+    // rtpengine names the parties as the offer did: from-tag is the offerer (`to` here).
+    const reply = await this.#command('answer', {
+      'call-id': from.callId, 'from-tag': to.legTag, 'to-tag': from.legTag, sdp: sdp.toString('utf8'),
+      ...flagsFor(profileOf(to.protocol), 'answer', from.injectDtmf === true || to.injectDtmf === true),
+    });
+    return sdpOf(reply);
+  }
+
+  async release(callId: string): Promise<void> {
+    const parties = this.#recorded.get(callId);
+    this.#recorded.delete(callId);
+    try {
+      await this.#command('delete', { 'call-id': callId });
+    } catch (err) {
+      // A call rtpengine never saw (a call rejected before any offer) has nothing to delete.
+      if (!(err instanceof MediaError && err.code === 'MEDIA_NG_ERROR')) throw err;
+    }
+    if (parties !== undefined && this.#recordings !== undefined) {
+      // rtpengine closes its recording files on delete; the WAV is made from them afterwards.
+      this.#recordings.finishCall({ callId, ...parties, endedAt: this.#now() }).catch(this.#report);
+    }
+  }
+
+  async hold(held: MediaLegInfo): Promise<void> {
+    if (this.#musicOnHoldFile === undefined) return;
+    await this.play(held, this.#musicOnHoldFile, MUSIC_REPEATS);
+  }
+
+  resume(held: MediaLegInfo): Promise<void> {
+    return this.#musicOnHoldFile === undefined ? Promise.resolve() : this.stop(held);
+  }
+
+  async answerLocally(offer: Buffer, caller: MediaLegInfo, playerTag: string): Promise<Buffer> {
+    const player: MediaLegInfo = { callId: caller.callId, leg: 'b', legTag: playerTag, protocol: 'udp' };
+    await this.offer(offer, caller, player);
+    return this.answer(playerSdp(), player, caller);
+  }
+
+  async play(to: MediaLegInfo, file: string, repeat = 1): Promise<number> {
+    const reply = await this.#command('play media', {
+      'call-id': to.callId, 'from-tag': to.legTag, file, ...(repeat > 1 ? { 'repeat-times': repeat } : {}),
+    });
+    return typeof reply['duration'] === 'number' ? reply['duration'] : 0;
+  }
+
+  async stop(to: MediaLegInfo): Promise<void> {
+    try {
+      await this.#command('stop media', { 'call-id': to.callId, 'from-tag': to.legTag });
+    } catch (err) {
+      // Nothing playing any more (the file ended) is what stopping wanted.
+      if (!(err instanceof MediaError && err.code === 'MEDIA_NG_ERROR')) throw err;
+    }
+  }
+
+  async sendDtmf(to: MediaLegInfo, digit: string, durationMs: number): Promise<void> {
+    // Like play media, play DTMF goes to the party named by from-tag (checked on rtpengine 10.5).
+    await this.#command('play DTMF', {
+      'call-id': to.callId, 'from-tag': to.legTag, code: digit, duration: Math.min(Math.max(durationMs, 40), 5000),
+    });
+  }
+
+  async record(callId: string, parties: RecordingParties): Promise<void> {
+    await this.#command('start recording', { 'call-id': callId });
+    this.#recorded.set(callId, parties);
+  }
+
+  async #command(command: Parameters<MediaControl['command']>[0], params: NgDictionary): Promise<NgDictionary> {
+    try {
+      return await this.#control.command(command, params);
+    } catch (err) {
+      // The caller of a call whose media cannot be set up is told why: 488 when rtpengine refused
+      // the SDP, 503 when no rtpengine answered.
+      if (err instanceof MediaError && err.sipStatus === undefined) {
+        throw new MediaError(err.code, err.message, { sipStatus: err.code === 'MEDIA_NG_ERROR' ? 488 : 503, cause: err });
+      }
+      throw err;
+    }
+  }
+}
+
+function sdpOf(reply: NgDictionary): Buffer {
+  const sdp = reply['sdp'];
+  if (typeof sdp === 'string') return Buffer.from(sdp, 'utf8');
+  if (Buffer.isBuffer(sdp)) return sdp;
+  throw new MediaError('MEDIA_NG_BAD_REPLY', 'rtpengine answered without an SDP', { sipStatus: 503 });
+}

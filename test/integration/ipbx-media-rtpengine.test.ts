@@ -1,0 +1,222 @@
+// Calls through the IPBX with media mode rtpengine (an embedded rtpengine voiplab starts itself),
+// between two real desk phones (Debian baresip over UDP): the SDP each phone gets points at
+// rtpengine, not at the other phone; each hears the other's tone (1001 plays 1000 Hz, 1002 plays
+// 1500 Hz); a party put on hold hears the shipped music on hold instead; RFC 4733 digits cross the
+// bridge; a dialplan announcement is heard; a call from a recorded account leaves a recording.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { MUSIC_ON_HOLD_NOTES_HZ } from '../../ipbx/media/prompts/prompt-set.ts';
+import { detectTone, readWav, toMono } from '../../scenarios/audio/index.ts';
+import { baresipSkipReason, startBaresip, type BaresipPhone } from '../helpers/baresip.ts';
+import { rtpengineMedia, startHarness, type IpbxHarness } from '../helpers/ipbx-harness.ts';
+import { RtpEndpoint, sdpAudioPort } from '../helpers/rtp-endpoint.ts';
+import { SipPhone } from '../helpers/sip-phone.ts';
+import { toneWav } from '../helpers/tones.ts';
+
+const DOMAIN = 'voiplab.test';
+const ALICE = { extension: '1001', password: 'alice-secret-1001', hz: 1000 };
+const BOB = { extension: '1002', password: 'bob-secret-1002', hz: 1500 };
+const CAROL = { extension: '1003', password: 'carol-secret-1003' };
+const DAVE = { extension: '1004', password: 'dave-secret-1004' };
+const ANNOUNCEMENT = '8000';
+const skip = baresipSkipReason();
+
+/** Polls until `probe` returns a value; bounded. */
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await delay(50);
+  }
+}
+
+/**
+ * What the phone heard in this call so far: its recordings from `index` on, joined (baresip starts a
+ * new file when a re-INVITE restarts its audio), once they hold `toMs`; the part from `fromMs`.
+ */
+async function heard(phone: BaresipPhone, index: number, fromMs: number, toMs: number): Promise<{ samples: Int16Array; rate: number; where: string }> {
+  const joined = await until(async () => {
+    const parts: Int16Array[] = [];
+    let rate = 8000;
+    for (const path of phone.recordings('heard').slice(index)) {
+      const wav = await readWav(path, { allowUnfinished: true }).catch(() => undefined);
+      if (wav === undefined) continue;
+      rate = wav.sampleRate;
+      parts.push(toMono(wav));
+    }
+    const length = parts.reduce((n, p) => n + p.length, 0);
+    if (length < (rate * toMs) / 1000) return undefined;
+    const all = new Int16Array(length);
+    let at = 0;
+    for (const part of parts) {
+      all.set(part, at);
+      at += part.length;
+    }
+    return { all, rate };
+  }, `${toMs} ms of audio in ${phone.name}'s recordings`, toMs + 10_000);
+  const samples = joined.all.slice(Math.floor((joined.rate * fromMs) / 1000), Math.floor((joined.rate * toMs) / 1000));
+  return { samples, rate: joined.rate, where: `${phone.name} between ${fromMs} and ${toMs} ms` };
+}
+
+describe('calls bridged by rtpengine (media mode rtpengine)', { skip }, () => {
+  let ipbx: IpbxHarness;
+  let alice: BaresipPhone | undefined;
+  let bob: BaresipPhone | undefined;
+  let portWindow: { portMin: number; portMax: number };
+  const phones = () => {
+    assert.ok(alice !== undefined && bob !== undefined, 'phones did not start');
+    return { alice, bob };
+  };
+
+  before(async () => {
+    const media = rtpengineMedia();
+    portWindow = media['rtpengine'] as { portMin: number; portMax: number };
+    ipbx = await startHarness({
+      protocols: ['udp'],
+      accounts: [
+        { extension: ALICE.extension, password: ALICE.password, displayName: 'Alice' },
+        { extension: BOB.extension, password: BOB.password, displayName: 'Bob' },
+        { extension: CAROL.extension, password: CAROL.password, displayName: 'Carol', record: true },
+        { extension: DAVE.extension, password: DAVE.password, displayName: 'Dave' },
+      ],
+      dialplan: [
+        { match: ANNOUNCEMENT, action: { type: 'announcement', prompt: 'unavailable' } },
+        { match: '_1XXX', action: { type: 'account' } },
+      ],
+      extra: { media },
+    });
+    const outbound = `sip:127.0.0.1:${ipbx.port('udp')}`;
+    const [aliceTone, bobTone] = await Promise.all([toneWav(ALICE.hz), toneWav(BOB.hz)]);
+    [alice, bob] = await Promise.all([
+      startBaresip({ name: 'rtpe-alice', tone: aliceTone, account: { user: ALICE.extension, domain: DOMAIN, password: ALICE.password, displayName: 'Alice', outbound } }),
+      startBaresip({ name: 'rtpe-bob', tone: bobTone, account: { user: BOB.extension, domain: DOMAIN, password: BOB.password, displayName: 'Bob', outbound } }),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([alice?.stop(), bob?.stop()]);
+    await ipbx.close();
+  });
+
+  async function connect(caller: BaresipPhone, callee: BaresipPhone, number: string): Promise<{ callerIndex: number; calleeIndex: number }> {
+    const callerIndex = caller.recordings('heard').length;
+    const calleeIndex = callee.recordings('heard').length;
+    const marks = { caller: caller.mark(), callee: callee.mark() };
+    await caller.dial(`sip:${number}@${DOMAIN}`);
+    await callee.waitFor('CALL_INCOMING', { since: marks.callee });
+    await callee.answer();
+    await Promise.all([caller.waitFor('CALL_ESTABLISHED', { since: marks.caller }), callee.waitFor('CALL_ESTABLISHED', { since: marks.callee })]);
+    return { callerIndex, calleeIndex };
+  }
+
+  async function hangUp(phone: BaresipPhone, other: BaresipPhone): Promise<void> {
+    const marks = { phone: phone.mark(), other: other.mark() };
+    await phone.hangup();
+    await Promise.all([phone.waitFor('CALL_CLOSED', { since: marks.phone }), other.waitFor('CALL_CLOSED', { since: marks.other })]);
+    await until(async () => ((await (await ipbx.api('/api/v1/calls')).json()) as { items: unknown[] }).items.length === 0 ? true : undefined, 'no call left');
+  }
+
+  test('two baresip desk phones hear each other through rtpengine, and RFC 4733 digits cross it', async () => {
+    const { alice, bob } = phones();
+    const { callerIndex, calleeIndex } = await connect(alice, bob, BOB.extension);
+    const talk = await Promise.all([heard(alice, callerIndex, 500, 3000), heard(bob, calleeIndex, 500, 3000)]);
+    for (const [index, hz] of [[0, BOB.hz], [1, ALICE.hz]] as const) {
+      const { samples, rate, where } = talk[index];
+      const tone = detectTone(samples, rate, hz);
+      assert.ok(tone.detected, `${where}: ${tone.summary}`);
+    }
+
+    // RFC 4733 digits cross the bridge.
+    const bobMark = bob.mark();
+    await alice.command('sndcode', '5');
+    const dtmf = await bob.waitFor('CALL_DTMF_START', { since: bobMark, timeoutMs: 5000 });
+    assert.equal(dtmf.param, '5');
+    await hangUp(alice, bob);
+  });
+
+  test('a party put on hold hears the music on hold, and the other party again after resume', async () => {
+    const [bobMedia, aliceMedia] = await Promise.all([RtpEndpoint.open(), RtpEndpoint.open()]);
+    const proxy = { protocol: 'udp' as const, address: '127.0.0.1', port: ipbx.port('udp') };
+    const carol = await SipPhone.start({ user: CAROL.extension, domain: DOMAIN, proxy, rtpPort: bobMedia.port, credentials: { username: CAROL.extension, password: CAROL.password } });
+    const dave = await SipPhone.start({ user: DAVE.extension, domain: DOMAIN, proxy, rtpPort: aliceMedia.port, credentials: { username: DAVE.extension, password: DAVE.password } });
+    try {
+      assert.equal((await dave.register()).status, 200);
+      const call = carol.call(DAVE.extension, { sdp: bobMedia.sdp() });
+      const session = await call.established();
+      const incoming = await dave.nextCall();
+      const daveSession = incoming.session ?? assert.fail('Dave answered');
+      // Each endpoint sends to the rtpengine port its SDP names.
+      bobMedia.remote = { address: '127.0.0.1', port: sdpAudioPort(session.remoteSdp) };
+      aliceMedia.remote = { address: '127.0.0.1', port: sdpAudioPort(daveSession.remoteSdp) };
+
+      // Dave holds: Carol hears the music (its notes), not silence.
+      assert.equal((await daveSession.reinvite('sendonly')).status, 200);
+      bobMedia.clear();
+      await bobMedia.until(() => bobMedia.received.length >= 150, '3 s of music at Carol', 10_000);
+      const music = bobMedia.receivedAudio();
+      const notes = MUSIC_ON_HOLD_NOTES_HZ.map((hz) => detectTone(music, 8000, hz, { minPresence: 0.1 }));
+      assert.ok(notes.filter((n) => n.detected).length >= 2, `the music's notes at Carol: ${notes.map((n) => n.summary).join('; ')}`);
+
+      // Dave resumes: Carol hears Dave's tone, no more music.
+      assert.equal((await daveSession.reinvite('sendrecv')).status, 200);
+      await delay(300);
+      bobMedia.clear();
+      await aliceMedia.sendTone(ALICE.hz, 2000);
+      const voice = bobMedia.receivedAudio();
+      const tone = detectTone(voice, 8000, ALICE.hz, { skipMs: 200, minPresence: 0.6 });
+      assert.ok(tone.detected, `Dave's tone at Carol after resume: ${tone.summary}`);
+      assert.equal((await session.bye()).status, 200);
+    } finally {
+      await Promise.all([carol.close(), dave.close(), bobMedia.close(), aliceMedia.close()]);
+    }
+  });
+
+  test('the SDP a phone gets points at rtpengine, on the configured ports', async () => {
+    const carol = await SipPhone.start({
+      user: CAROL.extension, domain: DOMAIN, proxy: { protocol: 'udp', address: '127.0.0.1', port: ipbx.port('udp') },
+      credentials: { username: CAROL.extension, password: CAROL.password },
+    });
+    try {
+      const { bob } = phones();
+      const bobMark = bob.mark();
+      const call = carol.call(BOB.extension);
+      await bob.waitFor('CALL_INCOMING', { since: bobMark });
+      await bob.answer();
+      const session = await call.established();
+      const port = Number(/^m=audio (\d+) RTP\/AVP/m.exec(session.remoteSdp)?.[1]);
+      assert.ok(port >= portWindow.portMin && port <= portWindow.portMax, `m=audio port ${port} is rtpengine's (${portWindow.portMin}-${portWindow.portMax}):\n${session.remoteSdp}`);
+      assert.doesNotMatch(session.remoteSdp, /a=ice-ufrag|a=fingerprint/, 'a plain leg gets no ICE or DTLS');
+      const closed = bob.mark();
+      assert.equal((await session.bye()).status, 200);
+      await bob.waitFor('CALL_CLOSED', { since: closed });
+    } finally {
+      await carol.close();
+    }
+  });
+
+  test('a dialplan announcement answers, plays the prompt and hangs up', async () => {
+    const media = await RtpEndpoint.open();
+    const carol = await SipPhone.start({
+      user: CAROL.extension, domain: DOMAIN, proxy: { protocol: 'udp', address: '127.0.0.1', port: ipbx.port('udp') },
+      rtpPort: media.port, credentials: { username: CAROL.extension, password: CAROL.password },
+    });
+    try {
+      const session = await carol.call(ANNOUNCEMENT, { sdp: media.sdp() }).established();
+      assert.match(session.remoteSdp, /^a=(sendonly|sendrecv)\r?$/m, 'the IPBX sends the prompt');
+      // The IPBX hangs up once the prompt (2.3 s) has played.
+      await until(() => (session.receivedOf('BYE').length === 1 ? true : undefined), 'the IPBX\'s BYE', 15_000);
+      const prompt = media.receivedAudio();
+      assert.ok(prompt.length >= 8000 * 1.5, `at least 1.5 s of prompt received (${prompt.length} samples)`);
+      const loud = prompt.filter((s) => Math.abs(s) > 1600).length / prompt.length;
+      assert.ok(loud > 0.1, `the prompt is speech, not silence (${(loud * 100).toFixed(0)}% of samples above -26 dBFS)`);
+      const cdrs = await (await ipbx.api('/api/v1/cdrs')).json() as { items: Array<{ callee: string; cause: string }> };
+      assert.equal(cdrs.items[0]?.callee, ANNOUNCEMENT);
+      assert.equal(cdrs.items[0]?.cause, 'answered');
+    } finally {
+      await Promise.all([carol.close(), media.close()]);
+    }
+  });
+});
