@@ -11,6 +11,7 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve-command.ts')).serveCommand,
   account: async () => (await import('./account-command.ts')).accountCommand,
+  lab: async () => (await import('./lab-command.ts')).labCommand,
 };
 
 function version(): string {

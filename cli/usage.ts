@@ -8,12 +8,23 @@ export const ACCOUNT_USAGE = [
   'voiplab account remove EXT [--config FILE] [--data DIR]',
 ];
 
+export const LAB_USAGE = [
+  'voiplab lab plan FILE [--group NAME]...      what up would change',
+  'voiplab lab up FILE [--group NAME]...        create what is missing, leave what is right',
+  'voiplab lab status FILE [--group NAME]...    VM, address, XiVO and check per group',
+  'voiplab lab reset FILE [--group NAME]...     roll back to the clean snapshot, provision again',
+  'voiplab lab down FILE --yes [--group NAME]... stop and destroy the VMs',
+  'voiplab lab report FILE [--out DIR]          Markdown, HTML and credentials sheets',
+];
+
 export const HELP = `voiplab: SIP IPBX, softphone and lab harness
 
 usage: ${SERVE_USAGE}
          start the IPBX (SIP, HTTP API, web pages); prints what it listens on
        ${ACCOUNT_USAGE.join('\n       ')}
          change accounts in the config file (a running server reloads it)
+       ${LAB_USAGE.join('\n       ')}
+         XiVO labs on Proxmox VE for a class, from one lab file (docs/lab.md)
        voiplab --help | --version
 
 options:

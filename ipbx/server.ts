@@ -10,6 +10,7 @@ import { B2bua } from './b2bua/index.ts';
 import type { ConfigService } from './config/config-service.ts';
 import type { VoiplabConfig } from './config/config-schema.ts';
 import { IpbxEvents } from './events/ipbx-events.ts';
+import { RecordingService } from './media/recording/recording-service.ts';
 import { startMediaPlane, type MediaPlane } from './media/start-media-plane.ts';
 import { BoundFlowKeeper } from './registrar/bound-flow-keeper.ts';
 import { DigestAuthenticator } from './registrar/digest-authenticator.ts';
@@ -23,6 +24,7 @@ import {
 import { openDatabase } from './store/open-database.ts';
 import { SqliteBindingStore } from './store/sqlite-binding-store.ts';
 import { SqliteCdrStore } from './store/sqlite-cdr-store.ts';
+import { SqliteRecordingStore } from './store/sqlite-recording-store.ts';
 
 export interface IpbxOptions {
   config: ConfigService;
@@ -93,9 +95,25 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
   });
 
   let media: MediaPlane;
+  /** Made when the media plane records (embedded rtpengine with a data folder). */
+  let recordings: RecordingService | undefined;
   try {
-    media = await startMediaPlane({ media: initial.media, dataDir: options.dataDir, log });
+    media = await startMediaPlane({
+      media: initial.media, dataDir: options.dataDir, log,
+      recordings: (rawDir) => {
+        recordings = new RecordingService({
+          recordingDir: rawDir, dataDir: options.dataDir, store: new SqliteRecordingStore(db),
+          retentionDays: initial.media.recording.retentionDays, log,
+        });
+        const service = recordings;
+        return {
+          finishCall: (c) => service.finishCall({ callId: c.callId, callerExtension: c.caller, calleeNumber: c.callee, startedAt: c.startedAt, endedAt: c.endedAt }),
+        };
+      },
+    });
+    await recordings?.start();
   } catch (err) {
+    await recordings?.close();
     flowKeeper.close();
     await stack.close();
     location.close();
@@ -115,6 +133,7 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
     groups: () => config().groups,
     noAnswerTimeoutMs: initial.calls.noAnswerTimeout * 1000,
   });
+  media.onDtmf((event) => b2bua.relayRtpDigit(event));
   media.onSessionsLost((callIds, reason) => {
     const ended = b2bua.endForLostMedia(callIds);
     if (ended > 0) log(`media: ${ended} call(s) ended, their media session was lost (${reason})`);
@@ -159,6 +178,7 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
       const app = buildApp({
         config: configService, registrations: location, calls: b2bua, cdrs, events, adminToken: options.adminToken,
         metrics, version: VERSION, corsOrigins: initial.http.corsOrigins, log,
+        ...(recordings === undefined ? {} : { recordings }),
         ...(l.protocol === 'https' ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}),
       });
       apps.push(app);
@@ -171,6 +191,7 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
     await Promise.all(apps.map((a) => a.close()));
     b2bua.close();
     await media.close();
+    await recordings?.close();
     await stack.close();
     location.close();
     db.close();
@@ -191,6 +212,7 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
         // The BYEs of the calls just ended go out before rtpengine's sessions are torn down.
         await stack.close();
         await media.close();
+        await recordings?.close();
         location.close();
         db.close();
       })();

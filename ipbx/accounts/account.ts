@@ -14,6 +14,8 @@ export interface Account {
   maxContacts: number;
   /** Its calls are recorded (media mode rtpengine). */
   record?: boolean;
+  /** How its phone sends and wants DTMF: RFC 4733 in the RTP (default) or SIP INFO. */
+  dtmfMode?: 'rfc4733' | 'info';
 }
 
 /** Read access to accounts, for the registrar, the router and the B2BUA. */

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { CallControl } from '../b2bua/call-control.ts';
 import type { ConfigService } from '../config/config-service.ts';
 import type { IpbxEvents } from '../events/ipbx-events.ts';
+import type { RecordingArchive } from '../media/recording/recording-archive.ts';
 import type { Binding } from '../registrar/binding.ts';
 import type { CdrStore } from '../store/cdr-store.ts';
 
@@ -16,6 +17,8 @@ export interface ApiDeps {
   registrations: { list(): Binding[] };
   calls: CallControl;
   cdrs: CdrStore;
+  /** Call recordings (media mode rtpengine); without it the /recordings routes are not served. */
+  recordings?: RecordingArchive | undefined;
   events: IpbxEvents;
   /** Bearer token for /api/v1/* and /metrics; at least 16 characters (as in the config schema). */
   adminToken: string;

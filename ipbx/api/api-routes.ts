@@ -15,6 +15,7 @@ import { registerEventRoutes } from './routes/events.ts';
 import { registerGroupRoutes } from './routes/groups.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerOpenApiRoute } from './routes/openapi.ts';
+import { registerRecordingRoutes } from './routes/recordings.ts';
 import { registerRegistrationRoutes } from './routes/registrations.ts';
 
 export const apiRoutes: FastifyPluginCallbackTypebox<{ deps: ApiDeps; hub: EventHub }> = (api, { deps, hub }, done) => {
@@ -26,6 +27,8 @@ export const apiRoutes: FastifyPluginCallbackTypebox<{ deps: ApiDeps; hub: Event
   registerRegistrationRoutes(api, deps);
   registerCallRoutes(api, deps);
   registerCdrRoutes(api, deps);
+  // Only with recordings to serve: an IPBX without them answers 404 IPBX_API_NOT_FOUND there.
+  if (deps.recordings !== undefined) registerRecordingRoutes(api, deps.recordings);
   registerDialplanRoutes(api, deps);
   registerGroupRoutes(api, deps);
   registerHealthRoutes(api, deps);

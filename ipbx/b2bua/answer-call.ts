@@ -9,6 +9,7 @@ import type { Call } from './call.ts';
 import { CallStates } from './call-state.ts';
 import type { Fork } from './fork.ts';
 import { watchAck } from './ack-watch.ts';
+import { startDtmfTranslation } from './dtmf-translation.ts';
 import { ALLOW } from './sip-helpers.ts';
 
 export async function answerCall(ctx: B2buaContext, call: Call, fork: Fork, response: SipResponse): Promise<void> {
@@ -19,6 +20,11 @@ export async function answerCall(ctx: B2buaContext, call: Call, fork: Fork, resp
   else await b.ack(seq);
   let body = response.body;
   try {
+    // Recording starts before the answer goes through rtpengine, so its files hold both SDPs and
+    // tell the caller's stream from the callee's.
+    if (ctx.media.bridgesMedia && recorded(ctx, call, fork)) {
+      await ctx.media.record(call.id, { caller: call.caller.extension, callee: call.callee, startedAt: ctx.clock.now() });
+    }
     if (body.length > 0) {
       body = call.lateOffer
         ? await ctx.media.offer(body, b.mediaInfo(call.id), a.mediaInfo(call.id))
@@ -48,9 +54,7 @@ export async function answerCall(ctx: B2buaContext, call: Call, fork: Fork, resp
   a.awaitingAck = { seq: call.invite.request.cseq.seq, relayTo: call.lateOffer ? { leg: b, seq } : undefined };
   watchAck(ctx, call, a, ok);
   call.moveTo(CallStates.Answered);
-  if (ctx.media.bridgesMedia && recorded(ctx, call, fork)) {
-    ctx.media.record(call.id, { caller: call.caller.extension, callee: call.callee, startedAt: ctx.clock.now() }).catch((err: unknown) => ctx.report(err));
-  }
+  startDtmfTranslation(ctx, call).catch((err: unknown) => ctx.report(err));
 }
 
 /** The dialplan rule, the caller's account or the answering account asks for a recording. */

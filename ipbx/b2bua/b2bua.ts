@@ -19,6 +19,7 @@ import type { ActiveCall, CallControl } from './call-control.ts';
 import { tearDown } from './call-teardown.ts';
 import type { CallerIdentity } from './caller-identity.ts';
 import { DialogTable, type DialogEntry } from './dialog-table.ts';
+import { relayRtpDigit, type RtpDigit } from './dtmf-translation.ts';
 import { handleInDialog } from './in-dialog.ts';
 import { acceptInvite, type CallRegistry } from './inbound-invite.ts';
 import type { Leg } from './leg.ts';
@@ -238,6 +239,12 @@ export class B2bua implements CallControl {
       call.finish(call.answeredAt !== null ? { cause: 'media-lost', status: 200, by: 'system' } : { cause: 'media-lost', status: 503, by: 'system' });
     }
     return ended;
+  }
+
+  /** A digit rtpengine saw in a call's RTP: relayed as SIP INFO when the other party wants INFO. */
+  relayRtpDigit(event: RtpDigit): void {
+    const call = this.#calls.get(event.callId);
+    if (call !== undefined && !call.ended) relayRtpDigit(this.#ctx, call, event);
   }
 
   /** The call and leg an in-dialog request belongs to. */

@@ -6,6 +6,7 @@ import type { RouteDecision } from '../router/route-target.ts';
 import type { SipResponse } from '../sip/index.ts';
 import { announce } from './announcement.ts';
 import { answerCall } from './answer-call.ts';
+import { callNeedsInjection } from './dtmf-translation.ts';
 import type { B2buaContext } from './b2bua-context.ts';
 import type { Call } from './call.ts';
 import { CallStates } from './call-state.ts';
@@ -43,6 +44,8 @@ export async function setUpCall(ctx: B2buaContext, call: Call, decision: RouteDe
       current = ctx.router.route(plan.next);
       continue;
     }
+    const reached = plan.steps.flatMap((step) => step.targets.map((target) => target.extension));
+    if (ctx.media.bridgesMedia && callNeedsInjection(ctx, call, reached)) ctx.media.enableDtmfInjection(call.id);
     const result = await ring(ctx, call, plan);
     if (result === 'done') return;
     tried.push(...result);

@@ -5,6 +5,7 @@
 
 import type { IncomingRequest, SipRequest } from '../sip/index.ts';
 import type { B2buaContext } from './b2bua-context.ts';
+import { translateInfo } from './dtmf-translation.ts';
 import type { Call } from './call.ts';
 import type { DialogEntry } from './dialog-table.ts';
 import type { AwaitedAck, Leg } from './leg.ts';
@@ -40,6 +41,10 @@ export function handleInDialog(ctx: B2buaContext, entry: DialogEntry, incoming: 
     case 'INVITE':
     case 'UPDATE':
       relaySessionChange(ctx, call, leg, incoming).catch(failed);
+      return;
+    case 'INFO':
+      if (translateInfo(ctx, call, leg, incoming)) return;
+      relayRequest(call, leg, incoming).catch(failed);
       return;
     default:
       relayRequest(call, leg, incoming).catch(failed);

@@ -10,8 +10,6 @@ export interface MediaLegInfo {
   legTag: string;
   /** Transport of that leg, so WebRTC legs (ws/wss) can get ICE/DTLS. */
   protocol: string;
-  /** DTMF may be injected into this call's media (a party sends SIP INFO); costs transcoding. */
-  injectDtmf?: boolean;
 }
 
 /** Who a recording is of, for its listing. */
@@ -43,10 +41,14 @@ export interface MediaHook {
   /** Stops what `play` or `hold` started for `to`. */
   stop(to: MediaLegInfo): Promise<void>;
   /**
-   * RFC 4733 DTMF into the media `to` receives (SIP INFO translation); the call's offers must have
-   * asked for injection (`MediaLegInfo.injectDtmf`).
+   * Lets `sendDtmf` work in this call: asked before its first offer, when a party sends DTMF as
+   * SIP INFO (it costs rtpengine decoding and re-encoding the call's audio).
    */
-  sendDtmf(to: MediaLegInfo, digit: string, durationMs: number): Promise<void>;
+  enableDtmfInjection(callId: string): void;
+  /** RFC 4733 DTMF into the media `from` sends, so its peer gets it (SIP INFO translation). */
+  sendDtmf(from: MediaLegInfo, digit: string, durationMs: number): Promise<void>;
+  /** RFC 4733 events `from` sends are no longer forwarded (its peer gets them as SIP INFO instead). */
+  blockDtmf(from: MediaLegInfo): Promise<void>;
   /** Records the call from now on; its WAV is written when the call is released. */
   record(callId: string, parties: RecordingParties): Promise<void>;
 }
@@ -63,6 +65,8 @@ export const passthroughMedia: MediaHook = {
   answerLocally: unsupported('answering a call with IPBX media'),
   play: unsupported('playing a prompt'),
   stop: () => Promise.resolve(),
+  enableDtmfInjection: () => undefined,
   sendDtmf: unsupported('translating DTMF'),
+  blockDtmf: unsupported('translating DTMF'),
   record: unsupported('recording'),
 };

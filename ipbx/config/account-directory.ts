@@ -4,7 +4,7 @@ import type { Account, AccountDirectory } from '../accounts/account.ts';
 import type { AccountConfig, VoiplabConfig } from './config-schema.ts';
 
 export function toAccount(a: AccountConfig): Account {
-  return { extension: a.extension, displayName: a.displayName, ha1: { ...a.ha1 }, enabled: a.enabled, transports: [...a.transports], maxContacts: a.maxContacts, ...(a.record === true ? { record: true } : {}) };
+  return { extension: a.extension, displayName: a.displayName, ha1: { ...a.ha1 }, enabled: a.enabled, transports: [...a.transports], maxContacts: a.maxContacts, ...(a.record === true ? { record: true } : {}), ...(a.dtmfMode === undefined ? {} : { dtmfMode: a.dtmfMode }) };
 }
 
 /** A directory whose contents are swapped on every config change; holders keep one reference. */

@@ -41,6 +41,8 @@ export const AccountSchema = Type.Object({
   maxContacts: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
   /** Record every call this account makes or receives (media mode rtpengine); off when absent. */
   record: Type.Optional(Type.Boolean()),
+  /** How its phone sends and wants DTMF: rfc4733 (telephone-events in RTP, the default) or info (SIP INFO); translated between the two with media mode rtpengine. */
+  dtmfMode: Type.Optional(Type.Union([Type.Literal('rfc4733'), Type.Literal('info')])),
 }, { additionalProperties: false });
 
 export const GroupSchema = Type.Object({

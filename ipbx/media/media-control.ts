@@ -10,7 +10,7 @@ export interface NgDictionary { [key: string]: NgValue }
 export type NgCommand =
   | 'ping' | 'offer' | 'answer' | 'delete' | 'query' | 'list'
   | 'play media' | 'stop media' | 'play DTMF'
-  | 'start recording' | 'stop recording' | 'block media' | 'unblock media';
+  | 'start recording' | 'stop recording' | 'block media' | 'unblock media' | 'block DTMF' | 'unblock DTMF';
 
 /** One DTMF digit rtpengine detected in a call's RTP (RFC 4733 telephone-event). */
 export interface MediaDtmfEvent {

@@ -3,8 +3,9 @@
 // offer/answer model. Every SDP crossing the IPBX is rewritten for the leg that receives it
 // (leg-media-profile.ts); music on hold, prompts and DTMF injection are rtpengine's media player.
 //
-// rtpengine's `play media` plays *to* the monologue named by `from-tag` — checked against a real
-// rtpengine 10.5 — and refuses when nothing may flow towards it (its peer answered inactive or
+// rtpengine's `play media` plays *to* the monologue named by `from-tag` (`play DTMF` and `block
+// DTMF` name the sender instead) — checked against a real rtpengine 10.5 — and refuses when
+// nothing may flow towards it (its peer answered inactive or
 // recvonly), which is why a hold offer is relayed as sendonly (see sdp-direction.ts).
 
 import type { MediaHook, MediaLegInfo, RecordingParties } from '../b2bua/media-hook.ts';
@@ -48,6 +49,8 @@ export class RtpengineMediaHook implements MediaHook {
   readonly #report: (err: unknown) => void;
   /** Calls being recorded, with their parties, until released. */
   readonly #recorded = new Map<string, RecordingParties>();
+  /** Calls whose offers and answers ask rtpengine for DTMF injection. */
+  readonly #injecting = new Set<string>();
 
   constructor(options: RtpengineMediaHookOptions) {
     this.#control = options.control;
@@ -60,7 +63,7 @@ export class RtpengineMediaHook implements MediaHook {
   async offer(sdp: Buffer, from: MediaLegInfo, to: MediaLegInfo): Promise<Buffer> {
     const reply = await this.#command('offer', {
       'call-id': from.callId, 'from-tag': from.legTag, 'to-tag': to.legTag, sdp: sdp.toString('utf8'),
-      ...flagsFor(profileOf(to.protocol), 'offer', from.injectDtmf === true || to.injectDtmf === true),
+      ...flagsFor(profileOf(to.protocol), 'offer', this.#injecting.has(from.callId)),
     });
     return sdpOf(reply);
   }
@@ -69,7 +72,7 @@ export class RtpengineMediaHook implements MediaHook {
     // rtpengine names the parties as the offer did: from-tag is the offerer (`to` here).
     const reply = await this.#command('answer', {
       'call-id': from.callId, 'from-tag': to.legTag, 'to-tag': from.legTag, sdp: sdp.toString('utf8'),
-      ...flagsFor(profileOf(to.protocol), 'answer', from.injectDtmf === true || to.injectDtmf === true),
+      ...flagsFor(profileOf(to.protocol), 'answer', this.#injecting.has(from.callId)),
     });
     return sdpOf(reply);
   }
@@ -77,8 +80,10 @@ export class RtpengineMediaHook implements MediaHook {
   async release(callId: string): Promise<void> {
     const parties = this.#recorded.get(callId);
     this.#recorded.delete(callId);
+    this.#injecting.delete(callId);
     try {
-      await this.#command('delete', { 'call-id': callId });
+      // No delete delay: the ports are free again at once and a recording's files are final.
+      await this.#command('delete', { 'call-id': callId, 'delete delay': 0 });
     } catch (err) {
       // A call rtpengine never saw (a call rejected before any offer) has nothing to delete.
       if (!(err instanceof MediaError && err.code === 'MEDIA_NG_ERROR')) throw err;
@@ -120,10 +125,20 @@ export class RtpengineMediaHook implements MediaHook {
     }
   }
 
-  async sendDtmf(to: MediaLegInfo, digit: string, durationMs: number): Promise<void> {
-    // Like play media, play DTMF goes to the party named by from-tag (checked on rtpengine 10.5).
+  enableDtmfInjection(callId: string): void {
+    this.#injecting.add(callId);
+  }
+
+  async blockDtmf(from: MediaLegInfo): Promise<void> {
+    // rtpengine still reports the blocked digits in its DTMF log, which is where INFO comes from.
+    await this.#command('block DTMF', { 'call-id': from.callId, 'from-tag': from.legTag });
+  }
+
+  async sendDtmf(from: MediaLegInfo, digit: string, durationMs: number): Promise<void> {
+    // Unlike play media, play DTMF names the sender: the digit joins the stream `from` sends
+    // (checked on rtpengine 10.5), which is why injection needs that stream flowing.
     await this.#command('play DTMF', {
-      'call-id': to.callId, 'from-tag': to.legTag, code: digit, duration: Math.min(Math.max(durationMs, 40), 5000),
+      'call-id': from.callId, 'from-tag': from.legTag, code: digit, duration: Math.min(Math.max(durationMs, 40), 5000),
     });
   }
 

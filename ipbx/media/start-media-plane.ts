@@ -7,7 +7,7 @@ import { networkInterfaces } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { passthroughMedia, type MediaHook } from '../b2bua/media-hook.ts';
 import type { VoiplabConfig } from '../config/config-schema.ts';
-import type { MediaControl } from './media-control.ts';
+import type { MediaControl, MediaDtmfEvent } from './media-control.ts';
 import { PromptCatalog } from './prompts/prompt-catalog.ts';
 import { createRtpengineControl } from './rtpengine/create-rtpengine-control.ts';
 import { RtpengineMediaHook, type RecordingSink } from './rtpengine-media-hook.ts';
@@ -16,6 +16,8 @@ export interface MediaPlane {
   hook: MediaHook;
   /** The prompt id (or absolute WAV path) of a dialplan announcement to its file; undefined when unknown. */
   promptFile(prompt: string): string | undefined;
+  /** Registers what happens to RFC 4733 digits rtpengine saw (SIP INFO translation). */
+  onDtmf(listener: (event: MediaDtmfEvent) => void): void;
   /** Registers what happens to calls whose media sessions are lost. */
   onSessionsLost(listener: (callIds: string[], reason: string) => void): void;
   close(): Promise<void>;
@@ -44,7 +46,7 @@ export async function startMediaPlane(options: MediaPlaneOptions): Promise<Media
   if (media.mode === 'passthrough') {
     return {
       hook: passthroughMedia, promptFile: () => undefined,
-      onSessionsLost: () => undefined, close: () => Promise.resolve(),
+      onDtmf: () => undefined, onSessionsLost: () => undefined, close: () => Promise.resolve(),
     };
   }
   const prompts = new PromptCatalog({ overrideDir: media.prompts.dir, musicOnHoldFile: media.musicOnHold.file });
@@ -75,6 +77,7 @@ export async function startMediaPlane(options: MediaPlaneOptions): Promise<Media
       if (isAbsolute(prompt)) return existsSync(prompt) ? prompt : undefined;
       return prompts.has(prompt, media.prompts.language) ? prompts.promptFile(prompt, media.prompts.language) : undefined;
     },
+    onDtmf: (listener) => control.onDtmf(listener),
     onSessionsLost: (listener) => control.onSessionsLost(listener),
     close: () => control.close(),
   };

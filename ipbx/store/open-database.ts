@@ -40,6 +40,24 @@ const MIGRATIONS: string[] = [
    CREATE INDEX cdrs_started ON cdrs (started_at);
    CREATE INDEX cdrs_caller ON cdrs (caller);
    CREATE INDEX cdrs_callee ON cdrs (callee);`,
+  // Call recordings (ipbx/media/recording): the WAVs are files in <dataDir>/recordings.
+  `CREATE TABLE recordings (
+     id TEXT PRIMARY KEY,
+     call_id TEXT NOT NULL,
+     caller TEXT NOT NULL,
+     callee TEXT NOT NULL,
+     started_at INTEGER NOT NULL,
+     ended_at INTEGER NOT NULL,
+     duration_ms INTEGER NOT NULL,
+     size_bytes INTEGER NOT NULL,
+     sample_rate INTEGER NOT NULL,
+     channels INTEGER NOT NULL,
+     file TEXT NOT NULL
+   );
+   CREATE INDEX recordings_started ON recordings (started_at);
+   CREATE INDEX recordings_call ON recordings (call_id);
+   CREATE INDEX recordings_caller ON recordings (caller);
+   CREATE INDEX recordings_callee ON recordings (callee);`,
 ];
 
 /** Opens (creating if needed) `<dataDir>/voiplab.db`, or an in-memory database for ':memory:'. */
@@ -50,7 +68,7 @@ export function openDatabase(dataDir: string): Db {
     path = join(dataDir, 'voiplab.db');
   }
   const db = new Database(path);
-  // Bindings hold phones' addresses and CDRs who called whom: readable by the owner only.
+  // Bindings hold phones' addresses, CDRs and recordings who called whom: readable by the owner only.
   if (path !== ':memory:') chmodSync(path, 0o600);
   db.pragma('journal_mode = WAL');
   // Bindings and CDRs can be re-created by phones; durability of the last second is not worth an fsync per REGISTER.

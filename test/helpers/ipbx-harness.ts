@@ -17,7 +17,7 @@ const harnessLog = process.env['VOIPLAB_TEST_LOG'] === undefined ? () => undefin
 
 export interface HarnessOptions {
   domain?: string;
-  accounts?: Array<{ extension: string; password: string; displayName?: string; maxContacts?: number; record?: boolean }>;
+  accounts?: Array<{ extension: string; password: string; displayName?: string; maxContacts?: number; record?: boolean; dtmfMode?: 'rfc4733' | 'info' }>;
   dialplan?: unknown[];
   groups?: unknown[];
   protocols?: TransportProtocol[];

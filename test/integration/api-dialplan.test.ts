@@ -46,7 +46,7 @@ describe('dialplan API', () => {
     ['group without its name', { rules: [{ match: '1', action: { type: 'group' } }] }, 'rules[0].action.group'],
     ['account with a bad extension', { rules: [{ match: '1', action: { type: 'account', extension: 'a b' } }] }, 'rules[0].action.extension'],
     ['account with a zero timeout', { rules: [{ match: '1', action: { type: 'account', timeout: 0 } }] }, 'rules[0].action.timeout'],
-    ['announcement with a bad then', { rules: [{ match: '1', action: { type: 'announcement', prompt: 'closed', then: 'loop' } }] }, 'rules[0].action.then'],
+    ['announcement with an empty next number', { rules: [{ match: '1', action: { type: 'announcement', prompt: 'closed', next: '' } }] }, 'rules[0].action.next'],
     ['an unknown field in an action', { rules: [{ match: '1', action: { type: 'redirect', target: 'sip:x@y', code: 302 } }] }, 'rules[0].action.code'],
     ['allowUnauthenticated not a boolean', { rules: [{ match: '1', action: { type: 'account' }, allowUnauthenticated: 'yes' }] }, 'rules[0].allowUnauthenticated'],
     ['an unknown field in a rule', { rules: [{ match: '1', action: { type: 'account' }, priority: 1 }] }, 'rules[0].priority'],

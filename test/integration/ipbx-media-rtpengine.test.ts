@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MUSIC_ON_HOLD_NOTES_HZ } from '../../ipbx/media/prompts/prompt-set.ts';
-import { detectTone, readWav, toMono } from '../../scenarios/audio/index.ts';
+import { channel, detectTone, parseWav, readWav, toMono } from '../../scenarios/audio/index.ts';
 import { baresipSkipReason, startBaresip, type BaresipPhone } from '../helpers/baresip.ts';
 import { rtpengineMedia, startHarness, type IpbxHarness } from '../helpers/ipbx-harness.ts';
 import { RtpEndpoint, sdpAudioPort } from '../helpers/rtp-endpoint.ts';
@@ -20,6 +20,10 @@ const ALICE = { extension: '1001', password: 'alice-secret-1001', hz: 1000 };
 const BOB = { extension: '1002', password: 'bob-secret-1002', hz: 1500 };
 const CAROL = { extension: '1003', password: 'carol-secret-1003' };
 const DAVE = { extension: '1004', password: 'dave-secret-1004' };
+/** A phone that sends and wants DTMF as SIP INFO. */
+const ERIN = { extension: '1005', password: 'erin-secret-1005' };
+/** Called only by the recording test. */
+const FRANK = { extension: '1006', password: 'frank-secret-1006' };
 const ANNOUNCEMENT = '8000';
 const skip = baresipSkipReason();
 
@@ -82,6 +86,8 @@ describe('calls bridged by rtpengine (media mode rtpengine)', { skip }, () => {
         { extension: BOB.extension, password: BOB.password, displayName: 'Bob' },
         { extension: CAROL.extension, password: CAROL.password, displayName: 'Carol', record: true },
         { extension: DAVE.extension, password: DAVE.password, displayName: 'Dave' },
+        { extension: ERIN.extension, password: ERIN.password, displayName: 'Erin', dtmfMode: 'info' },
+        { extension: FRANK.extension, password: FRANK.password, displayName: 'Frank' },
       ],
       dialplan: [
         { match: ANNOUNCEMENT, action: { type: 'announcement', prompt: 'unavailable' } },
@@ -171,6 +177,72 @@ describe('calls bridged by rtpengine (media mode rtpengine)', { skip }, () => {
       assert.equal((await session.bye()).status, 200);
     } finally {
       await Promise.all([carol.close(), dave.close(), bobMedia.close(), aliceMedia.close()]);
+    }
+  });
+
+  test('DTMF is translated between an RFC 4733 phone and a SIP INFO phone (dtmfMode: info), both ways', async () => {
+    const [carolMedia, erinMedia] = await Promise.all([RtpEndpoint.open(), RtpEndpoint.open()]);
+    const proxy = { protocol: 'udp' as const, address: '127.0.0.1', port: ipbx.port('udp') };
+    const carol = await SipPhone.start({ user: CAROL.extension, domain: DOMAIN, proxy, rtpPort: carolMedia.port, credentials: { username: CAROL.extension, password: CAROL.password } });
+    const erin = await SipPhone.start({ user: ERIN.extension, domain: DOMAIN, proxy, rtpPort: erinMedia.port, credentials: { username: ERIN.extension, password: ERIN.password } });
+    try {
+      assert.equal((await erin.register()).status, 200);
+      const session = await carol.call(ERIN.extension, { sdp: carolMedia.sdp() }).established();
+      const erinSession = (await erin.nextCall()).session ?? assert.fail('Erin answered');
+      carolMedia.remote = { address: '127.0.0.1', port: sdpAudioPort(session.remoteSdp) };
+      erinMedia.remote = { address: '127.0.0.1', port: sdpAudioPort(erinSession.remoteSdp) };
+      // Both send audio, as phones do: rtpengine injects events into a flowing stream.
+      const talking = Promise.all([carolMedia.sendTone(ALICE.hz, 3000), erinMedia.sendTone(BOB.hz, 3000)]);
+
+      // Carol's RFC 4733 digit reaches Erin as an INFO, and not in Erin's RTP.
+      await delay(300);
+      await carolMedia.sendDigit('7', 200);
+      await until(() => (erinSession.receivedOf('INFO').length >= 1 ? true : undefined), 'the INFO at Erin', 5000);
+      const info = erinSession.receivedOf('INFO')[0];
+      assert.equal(info?.headers.get('Content-Type'), 'application/dtmf-relay');
+      assert.match(info.body.toString(), /^Signal=7\r\nDuration=\d+\r\n$/);
+
+      // Erin's INFO digit reaches Carol as RFC 4733 events in her RTP.
+      const response = await erinSession.request('INFO', 'Signal=3\r\nDuration=200\r\n', 'application/dtmf-relay');
+      assert.equal(response.status, 200);
+      await carolMedia.until(() => carolMedia.receivedEvents().some((e) => e.digit === '3' && e.end), 'the RFC 4733 end of 3 at Carol', 5000);
+      await talking;
+      assert.deepEqual(erinMedia.receivedEvents().filter((e) => e.digit === '7'), [], 'Erin does not also get 7 in her RTP');
+      assert.equal((await session.bye()).status, 200);
+    } finally {
+      await Promise.all([carol.close(), erin.close(), carolMedia.close(), erinMedia.close()]);
+    }
+  });
+
+  test('a call of an account with record: true leaves a stereo WAV (caller left, callee right), listed and downloadable', async () => {
+    const [carolMedia, frankMedia] = await Promise.all([RtpEndpoint.open(), RtpEndpoint.open()]);
+    const proxy = { protocol: 'udp' as const, address: '127.0.0.1', port: ipbx.port('udp') };
+    const carol = await SipPhone.start({ user: CAROL.extension, domain: DOMAIN, proxy, rtpPort: carolMedia.port, credentials: { username: CAROL.extension, password: CAROL.password } });
+    const frank = await SipPhone.start({ user: FRANK.extension, domain: DOMAIN, proxy, rtpPort: frankMedia.port, credentials: { username: FRANK.extension, password: FRANK.password } });
+    try {
+      assert.equal((await frank.register()).status, 200);
+      const recordingsOf = async () => (await (await ipbx.api(`/api/v1/recordings?extension=${CAROL.extension}`)).json() as { items: Array<{ id: string; caller: string; callee: string; channels: number; durationMs: number }> }).items;
+      const session = await carol.call(FRANK.extension, { sdp: carolMedia.sdp() }).established();
+      const frankSession = (await frank.nextCall()).session ?? assert.fail('Frank answered');
+      carolMedia.remote = { address: '127.0.0.1', port: sdpAudioPort(session.remoteSdp) };
+      frankMedia.remote = { address: '127.0.0.1', port: sdpAudioPort(frankSession.remoteSdp) };
+      await Promise.all([carolMedia.sendTone(ALICE.hz, 2000), frankMedia.sendTone(BOB.hz, 2000)]);
+      assert.equal((await session.bye()).status, 200);
+
+      const listed = await until(async () => (await recordingsOf()).find((r) => r.callee === FRANK.extension), 'the recording in the listing', 20_000);
+      assert.equal(listed.caller, CAROL.extension);
+      assert.equal(listed.channels, 2);
+      const download = await ipbx.api(`/api/v1/recordings/${listed.id}/audio`);
+      assert.equal(download.status, 200);
+      assert.equal(download.headers.get('content-type'), 'audio/wav');
+      const wav = parseWav(Buffer.from(await download.arrayBuffer()));
+      const [left, right] = [channel(wav, 0), channel(wav, 1)];
+      const caller = detectTone(left, wav.sampleRate, ALICE.hz, { skipMs: 200, minPresence: 0.5 });
+      const callee = detectTone(right, wav.sampleRate, BOB.hz, { skipMs: 200, minPresence: 0.5 });
+      assert.ok(caller.detected, `left channel holds the caller's tone: ${caller.summary}`);
+      assert.ok(callee.detected, `right channel holds the callee's tone: ${callee.summary}`);
+    } finally {
+      await Promise.all([carol.close(), frank.close(), carolMedia.close(), frankMedia.close()]);
     }
   });
 

@@ -1,0 +1,12 @@
+// Public entry of the Proxmox VE client.
+
+export { ProxmoxClient, classifyProxmoxFailure, type ProxmoxClientOptions, type ProxmoxParams } from './proxmox-client.ts';
+export { tokenHeader, type ProxmoxCredentials } from './proxmox-auth.ts';
+export { parseUpid, waitForTask, DEFAULT_TASK_WAIT, type TaskWait, type Upid } from './proxmox-tasks.ts';
+export {
+  listClusterVms, isTemplate, nextFreeVmid, cloneVm, getVmConfig, updateVmConfig, vmStatus, changePower, listSnapshots, createSnapshot,
+  rollbackSnapshot, destroyVm, type ClusterVm, type VmRef, type VmStatus, type Snapshot, type CloneRequest, type PowerAction,
+} from './proxmox-vms.ts';
+export { pingAgent, waitForAgent, networkInterfaces, pickIpv4, waitForIpv4, execInGuest, type AgentWait, type GuestInterface, type ExecResult } from './proxmox-guest-agent.ts';
+export { parseNetDevice, formatNetDevice, parseIpConfig, formatIpConfig, type NetDevice, type IpConfig } from './proxmox-net-config.ts';
+export { privilegesFor } from './proxmox-permissions.ts';

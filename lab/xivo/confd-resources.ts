@@ -1,0 +1,138 @@
+// The confd resources the lab creates, typed as far as the lab reads them, with the calls that make
+// and join them: users, SIP endpoints, lines, extensions (and their associations), groups, queues,
+// and the wizard.
+
+import { LabError } from '../lab-error.ts';
+import type { XivoClient } from './xivo-client.ts';
+import type { WizardInput } from './xivo-flavour.ts';
+
+export interface ConfdUser {
+  id: number;
+  uuid: string;
+  firstname: string;
+  lastname?: string;
+  userfield?: string;
+  lines?: Array<{ id: number }>;
+}
+
+export interface ConfdEndpointSip {
+  id: number;
+  username: string;
+  secret: string;
+  options?: string[][];
+}
+
+export interface ConfdLine {
+  id: number;
+  context: string;
+  provisioning_code?: string;
+  endpoint_sip?: { id: number; username?: string } | null;
+  extensions?: Array<{ id: number; exten?: string; context?: string }>;
+  users?: Array<{ uuid?: string }>;
+}
+
+export interface ConfdExtension {
+  id: number;
+  exten: string;
+  context: string;
+  lines?: Array<{ id: number }>;
+}
+
+export interface ConfdGroup {
+  id: number;
+  name?: string;
+  label?: string;
+  extensions?: Array<{ id: number; exten?: string; context?: string }>;
+  /** Shape differs between flavours: read it with memberUuids(). */
+  members?: unknown;
+}
+
+export interface ConfdQueue {
+  id: number;
+  name?: string;
+  label?: string;
+  extensions?: Array<{ id: number; exten?: string; context?: string }>;
+  /** Shape differs between flavours: read it with memberUuids(). */
+  members?: unknown;
+}
+
+interface Items<T> {
+  items?: T[];
+  total: number;
+}
+
+/** Lists are paged; a lab's XiVO holds a few dozen of each, so one large page is read, and a short read is an error. */
+async function listAll<T>(client: XivoClient, path: string): Promise<T[]> {
+  const page = await client.get<Items<T>>(path, { limit: 1000 });
+  const items = page.items ?? [];
+  if (items.length < page.total) throw new LabError('LAB_BAD_RESPONSE', `GET ${path}: ${page.total} items exist but ${items.length} came back; remove unused ones`);
+  return items;
+}
+
+export const listUsers = (c: XivoClient): Promise<ConfdUser[]> => listAll(c, '/users');
+export const listEndpointsSip = (c: XivoClient): Promise<ConfdEndpointSip[]> => listAll(c, '/endpoints/sip');
+export const listLines = (c: XivoClient): Promise<ConfdLine[]> => listAll(c, '/lines');
+export const listExtensions = (c: XivoClient): Promise<ConfdExtension[]> => listAll(c, '/extensions');
+export const listGroups = (c: XivoClient): Promise<ConfdGroup[]> => listAll(c, '/groups');
+export const listQueues = (c: XivoClient): Promise<ConfdQueue[]> => listAll(c, '/queues');
+
+export function createUser(c: XivoClient, body: { firstname: string; lastname: string; userfield: string }): Promise<ConfdUser> {
+  return c.post<ConfdUser>('/users', body);
+}
+
+export function createEndpointSip(c: XivoClient, body: { username: string; secret: string; options: string[][] }): Promise<ConfdEndpointSip> {
+  return c.post<ConfdEndpointSip>('/endpoints/sip', { ...body, type: 'friend', host: 'dynamic' });
+}
+
+export function updateEndpointSip(c: XivoClient, id: number, body: { username: string; secret: string; options: string[][] }): Promise<void> {
+  return c.put(`/endpoints/sip/${id}`, { ...body, type: 'friend', host: 'dynamic' });
+}
+
+export function createLine(c: XivoClient, context: string): Promise<ConfdLine> {
+  return c.post<ConfdLine>('/lines', { context });
+}
+
+export function createExtension(c: XivoClient, exten: string, context: string): Promise<ConfdExtension> {
+  return c.post<ConfdExtension>('/extensions', { exten, context });
+}
+
+export const linkLineEndpointSip = (c: XivoClient, lineId: number, sipId: number): Promise<void> => c.put(`/lines/${lineId}/endpoints/sip/${sipId}`);
+export const linkLineExtension = (c: XivoClient, lineId: number, extensionId: number): Promise<void> => c.put(`/lines/${lineId}/extensions/${extensionId}`);
+export const linkUserLine = (c: XivoClient, userId: number | string, lineId: number): Promise<void> => c.put(`/users/${userId}/lines/${lineId}`);
+
+export function createGroup(c: XivoClient, name: string): Promise<ConfdGroup> {
+  return c.post<ConfdGroup>('/groups', c.flavour.groupBody(name));
+}
+
+export const linkGroupExtension = (c: XivoClient, groupId: number, extensionId: number): Promise<void> => c.put(`/groups/${groupId}/extensions/${extensionId}`);
+export const setGroupMembers = (c: XivoClient, groupId: number, userUuids: string[]): Promise<void> => c.put(`/groups/${groupId}/members/users`, { users: userUuids.map((uuid) => ({ uuid })) });
+
+export function createQueue(c: XivoClient, name: string): Promise<ConfdQueue> {
+  const body = c.flavour.queueBody;
+  if (body === undefined) throw new LabError('LAB_XIVO_UNSUPPORTED', `${c.flavour.product} confd has no queue API (queues were made through its PHP web services); remove queues from the lab file or use flavour wazo-20.06`);
+  return c.post<ConfdQueue>('/queues', body(name));
+}
+
+export const linkQueueExtension = (c: XivoClient, queueId: number, extensionId: number): Promise<void> => c.put(`/queues/${queueId}/extensions/${extensionId}`);
+export const addQueueMember = (c: XivoClient, queueId: number, userId: number | string): Promise<void> => c.put(`/queues/${queueId}/members/users/${userId}`, {});
+
+export function wizardConfigured(c: XivoClient): Promise<{ configured: boolean }> {
+  return c.anonymous<{ configured: boolean }>('GET', '/wizard');
+}
+
+export interface WizardDiscovery {
+  hostname?: string;
+  domain?: string;
+  timezone?: string;
+  nameservers?: string[];
+  interfaces?: Array<{ interface?: string; ip_address?: string; netmask?: string }>;
+  gateways?: Array<{ interface?: string; gateway?: string }>;
+}
+
+export function wizardDiscover(c: XivoClient): Promise<WizardDiscovery> {
+  return c.anonymous<WizardDiscovery>('GET', '/wizard/discover');
+}
+
+export async function passWizard(c: XivoClient, input: WizardInput): Promise<void> {
+  await c.anonymous('POST', '/wizard', c.flavour.wizardBody(input));
+}
