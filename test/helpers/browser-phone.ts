@@ -6,6 +6,7 @@
 // wants a secure context, which loopback HTTP is). Every wait is bounded, and every failure
 // says what the phone saw: its state, console errors and the last SIP messages.
 
+import { createHash, createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,6 +50,12 @@ const CHROMIUM_ARGS = [
   // An AudioContext may run without a click.
   '--autoplay-policy=no-user-gesture-required',
 ];
+
+/** Chromium's certificate pin: base64 SHA-256 of the certificate's SubjectPublicKeyInfo. */
+function spkiHash(pem: string): string {
+  const spki = createPublicKey(pem).export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
+}
 
 // --- Page server ---------------------------------------------------------------------------
 
@@ -112,6 +119,8 @@ export interface BrowserPhoneOptions {
   toneHz?: number;
   /** …or this WAV (looped by Chromium). Neither: silence. */
   wavFile?: string;
+  /** A PEM certificate the browser trusts (the IPBX's self-signed one, for WSS), by its public key only. */
+  trustCertificate?: string;
 }
 
 export interface HearOptions {
@@ -158,7 +167,10 @@ export class BrowserPhone {
     // launchServer rather than launch: it can kill() its own process if a graceful close hangs.
     const server = await chromium.launchServer({
       executablePath: CHROMIUM,
-      args: [...CHROMIUM_ARGS, `--use-file-for-fake-audio-capture=${wav}`],
+      args: [
+        ...CHROMIUM_ARGS, `--use-file-for-fake-audio-capture=${wav}`,
+        ...(options.trustCertificate === undefined ? [] : [`--ignore-certificate-errors-spki-list=${spkiHash(options.trustCertificate)}`]),
+      ],
       host: '127.0.0.1',
       timeout: LAUNCH_TIMEOUT_MS,
     });

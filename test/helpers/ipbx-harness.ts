@@ -33,6 +33,8 @@ export interface IpbxHarness {
   dataDir: string;
   configFile: string;
   domain: string;
+  /** The PEM certificate of its TLS and WSS listeners (self-signed, generated in the data folder). */
+  certificate: string;
   port(protocol: TransportProtocol): number;
   /** `http://127.0.0.1:PORT` of the API. */
   apiBase: string;
@@ -65,7 +67,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<IpbxHa
   const http = ipbx.httpEndpoints[0];
   const apiBase = `http://127.0.0.1:${http?.port ?? 0}`;
   return {
-    ipbx, config, dataDir, configFile, domain, apiBase,
+    ipbx, config, dataDir, configFile, domain, apiBase, certificate: tls.cert,
     port: (protocol) => {
       const ep = ipbx.sipEndpoints.find((e) => e.protocol === protocol);
       if (ep === undefined) throw new Error(`no ${protocol} listener`);
