@@ -1,21 +1,20 @@
-// Keeps the TCP/TLS connections that registered bindings depend on from being closed as idle.
+// Keeps the TCP/TLS/WS connections that registered bindings depend on from being closed as idle.
 //
 // The transport closes a connection after security.limits.idleConnectionSeconds without traffic,
 // which is right for connections nobody needs. But a binding made over a connection is reachable
 // only through it (RFC 5626 §5.3): closing it drops the binding, and a phone that registered for
 // an hour without sending keep-alives would silently stop receiving calls after ten minutes.
-// So, at half the idle timeout, every connection that carries a live binding gets a double-CRLF
-// keep-alive (RFC 5626 §4.4.1; any RFC 3261 peer ignores CRLFs between messages, §7.5). Writing
-// counts as activity, and a write to a dead peer fails and closes the flow, which removes its
-// bindings: a dead phone is noticed instead of kept.
-//
-// WebSocket flows have no CRLF ping at the transport's API: they are left to the transport.
+// So, at half the idle timeout, every connection that carries a live binding gets a keep-alive: a
+// double CRLF over TCP/TLS (RFC 5626 §4.4.1; any RFC 3261 peer ignores CRLFs between messages,
+// §7.5), a WebSocket ping frame over WS/WSS (RFC 6455 §5.5.2, which browsers answer themselves).
+// Writing counts as activity, and a write to a dead peer fails and closes the flow, which removes
+// its bindings: a dead phone is noticed instead of kept.
 
 import type { Clock, TimerHandle } from '../sip/index.ts';
 import type { Binding } from './binding.ts';
 
 export interface FlowPinger {
-  /** Sends a keep-alive over an open TCP/TLS flow; rejects when there is none. */
+  /** Sends a keep-alive over an open TCP/TLS/WS/WSS flow; rejects when there is none. */
   ping(flowId: string): Promise<void>;
 }
 
@@ -27,7 +26,7 @@ export interface BoundFlowKeeperOptions {
   clock: Clock;
 }
 
-const PINGABLE = new Set(['tcp', 'tls']);
+const PINGABLE = new Set(['tcp', 'tls', 'ws', 'wss']);
 
 export class BoundFlowKeeper {
   readonly #o: BoundFlowKeeperOptions;
@@ -41,7 +40,7 @@ export class BoundFlowKeeper {
     this.#schedule();
   }
 
-  /** Pings every TCP/TLS flow that carries a live binding, once each (also run periodically). */
+  /** Pings every connection flow that carries a live binding, once each (also run periodically). */
   keepAlive(): void {
     const flows = new Set<string>();
     for (const b of this.#o.bindings.list()) {

@@ -53,6 +53,26 @@ void describe('WebSocket transport (RFC 7118)', () => {
     assert.equal(layer.stats.ws.sent, 1);
   });
 
+  void it('answers a double-CRLF keep-alive message with a CRLF (as sip.js and JsSIP expect) without counting it as a SIP message', async (t) => {
+    const layer = await startLayer(t, { listeners: WS_LOCAL });
+    const ws = await wsClient(t, `ws://127.0.0.1:${layer.localEndpoint('ws').port}`, ['sip']);
+    const pong = new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString())));
+    ws.send('\r\n\r\n');
+    assert.equal(await within(pong, 'the CRLF pong'), '\r\n');
+    assert.equal(layer.stats.ws.parseErrors, 0, 'a keep-alive is not a malformed message');
+    assert.equal(layer.stats.ws.received, 0);
+  });
+
+  void it('ping() sends a WebSocket ping frame over a WS flow (keeps a browser\'s registration flow alive)', async (t) => {
+    const layer = await startLayer(t, { listeners: WS_LOCAL });
+    const opened = new Promise<string>((resolve) => layer.once('flow-opened', (info) => resolve(info.flowId)));
+    const ws = await wsClient(t, `ws://127.0.0.1:${layer.localEndpoint('ws').port}`, ['sip']);
+    const flowId = await within(opened, 'the flow');
+    const pinged = new Promise<void>((resolve) => ws.once('ping', () => resolve()));
+    await layer.ping(flowId);
+    await within(pinged, 'the ping frame at the client');
+  });
+
   void it('accepts a SIP message in a binary frame', async (t) => {
     const layer = await startLayer(t, { listeners: WS_LOCAL });
     const got = nextMessage(layer);

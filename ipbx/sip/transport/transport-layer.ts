@@ -24,7 +24,7 @@ import type { TransportSink } from './transport-sink.ts';
 import type { Endpoint, IncomingMessage, MessageSource, SendTarget, SipTransportLayer, TransportProtocol } from './transport-types.ts';
 import { UdpTransport, udpFlowListener } from './udp-transport.ts';
 import { stampVia } from './via-received.ts';
-import { WsTransport } from './ws-transport.ts';
+import { WsFlow, WsTransport } from './ws-transport.ts';
 
 export interface ListenerOptions {
   protocol: TransportProtocol;
@@ -228,11 +228,14 @@ export class TransportLayer extends EventEmitter<TransportLayerEvents> implement
     return true;
   }
 
-  /** Sends a double-CRLF ping over a TCP/TLS flow (RFC 5626 §4.4.1); the answer is a 'pong' event. */
+  /**
+   * A keep-alive over a connection flow: a double-CRLF ping over TCP/TLS (RFC 5626 §4.4.1; the
+   * answer is a 'pong' event), a WebSocket ping frame over WS/WSS (answered by the browser itself).
+   */
   ping(flowId: string): Promise<void> {
     const flow = this.#registry.get(flowId);
-    if (!(flow instanceof StreamFlow)) {
-      return Promise.reject(new TransportError('SIP_TRANSPORT_NO_FLOW', `no open TCP or TLS flow ${flowId}`));
+    if (!(flow instanceof StreamFlow) && !(flow instanceof WsFlow)) {
+      return Promise.reject(new TransportError('SIP_TRANSPORT_NO_FLOW', `no open TCP, TLS, WS or WSS flow ${flowId}`));
     }
     return flow.ping();
   }

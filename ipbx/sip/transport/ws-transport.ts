@@ -56,7 +56,14 @@ export class WsFlow implements Flow {
     ws.on('message', (data, _isBinary) => {
       try {
         ctx.registry.touch(this);
-        ctx.sink.receive(toBuffer(data), this.source);
+        const bytes = toBuffer(data);
+        if (isCrlfKeepAlive(bytes)) {
+          // sip.js and JsSIP send RFC 5626's double-CRLF ping in a message of its own and wait
+          // for the single-CRLF pong; a lone CRLF is such a pong. Neither is a SIP message.
+          if (bytes.length >= 4) this.#ws.send('\r\n');
+          return;
+        }
+        ctx.sink.receive(bytes, this.source);
       } catch (err) {
         ctx.sink.report(err as Error);
       }
@@ -69,6 +76,22 @@ export class WsFlow implements Flow {
       this.close('socket-error');
     });
     ws.on('close', () => this.close('peer-closed'));
+  }
+
+  /**
+   * A WebSocket ping frame (RFC 6455 §5.5.2): browsers answer it themselves, so it keeps the flow
+   * (and the NAT mappings on its way) alive without the page doing anything.
+   */
+  ping(): Promise<void> {
+    if (this.#closed || this.#ws.readyState !== WS_OPEN) {
+      return Promise.reject(new TransportError('SIP_TRANSPORT_FLOW_CLOSED', `flow ${this.id} is closed`));
+    }
+    return new Promise((resolve, reject) => {
+      this.#ws.ping(undefined, undefined, (err) => {
+        if (err) reject(new TransportError('SIP_TRANSPORT_FLOW_CLOSED', `cannot ping flow ${this.id}: ${err.message}`, { cause: err }));
+        else resolve();
+      });
+    });
   }
 
   get source(): MessageSource {
@@ -222,4 +245,11 @@ export class WsTransport {
       socket.destroy();
     }
   }
+}
+
+/** Only CR and LF bytes: a keep-alive, not a message (RFC 5626 §4.4.1 over a WebSocket). */
+function isCrlfKeepAlive(bytes: Buffer): boolean {
+  if (bytes.length === 0 || bytes.length > 4) return false;
+  for (const byte of bytes) if (byte !== 0x0d && byte !== 0x0a) return false;
+  return true;
 }
