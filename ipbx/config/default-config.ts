@@ -97,7 +97,8 @@ http:
 
 # Accounts. extension is the SIP user name. Give a password by hand (password: ...) and voiplab
 # stores it as ha1 hashes the next time it writes this file. Quote extensions: "1001", not 1001.
-# Optional: enabled (true), transports ([udp, tcp, tls, ws, wss]), maxContacts (5).
+# Optional: enabled (true), transports ([udp, tcp, tls, ws, wss]), maxContacts (5), record (false),
+# dtmfMode (rfc4733, or info for phones that send DTMF as SIP INFO).
 # The demo passwords were printed once, on first run; set new ones with \`voiplab account add\`.
 accounts:
 ${accounts}
@@ -111,7 +112,8 @@ ${accounts}
 
 # Dialplan: rules in order, the first that matches the dialled number wins. Exact numbers, or
 # patterns starting with _: X any digit, N 2-9, Z 1-9, [1-5] a range, . one or more characters.
-# Actions: account, group, queue, announcement, reject { code }, redirect { target }.
+# Actions: account, group, queue, announcement { prompt, next }, reject { code }, redirect { target }.
+# record: true on a rule (or an account) records its calls (media mode rtpengine).
 dialplan:
   - match: _1XXX
     description: an account by its extension
@@ -126,8 +128,21 @@ security:
   adminToken: ${q(secrets.adminToken)}
   digestAlgorithms: [ MD5 ]
 
-# Media: passthrough relays SDP unchanged (RTP flows between the phones).
+# Media: rtpengine bridges every call's media (browsers' WebRTC <-> desk phones' RTP, transcoding,
+# music on hold, announcements, recordings); voiplab starts it itself (Debian package
+# rtpengine-daemon). passthrough relays SDP unchanged and RTP flows between the phones.
+# rtpengine.address: where media flows (default: this machine's first LAN address); portMin/portMax:
+# its RTP ports (open them in a firewall). prompts.language: en or fr.
 media:
-  mode: passthrough
+  mode: rtpengine
+  rtpengine:
+    portMin: 20000
+    portMax: 29999
+  prompts:
+    language: en
+  musicOnHold:
+    enabled: true
+  recording:
+    retentionDays: 90
 `;
 }
