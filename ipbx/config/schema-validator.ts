@@ -1,26 +1,33 @@
-// Validates config data against ConfigSchema with ajv (defaults applied in place) and turns ajv's
-// errors into one readable issue per problem. Unions (`anyOf`) make ajv report every branch's
-// failure; we keep the branch the data meant (its `type` matched) or say which values are allowed.
+// Validates hand-written YAML data (the config, lab and scenario files) against its schema with
+// ajv (defaults applied in place) and turns ajv's errors into one readable issue per problem.
+// Unions (`anyOf`) make ajv report every branch's failure; we keep the branch the data meant (its
+// `type` matched) or say which values are allowed.
 
+import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { ConfigSchema, type VoiplabConfig } from './config-schema.ts';
+import { ConfigSchema } from './config-schema.ts';
 import { pointerToPath } from './config-path.ts';
 import type { PathIssue } from './path-issue.ts';
 
-let compiled: ValidateFunction<VoiplabConfig> | undefined;
+/** Mutates its argument (fills defaults); returns the issues, empty when valid. */
+export type SchemaCheck = (data: unknown) => PathIssue[];
 
-function validator(): ValidateFunction<VoiplabConfig> {
-  // strict: a schema mistake (unknown keyword, ignored default) fails loudly here, not silently in use.
-  compiled ??= new Ajv({ useDefaults: true, allErrors: true, strict: true, verbose: true }).compile<VoiplabConfig>(ConfigSchema);
-  return compiled;
+/** A check for `schema`, compiled on first use. */
+export function schemaCheck(schema: TSchema): SchemaCheck {
+  let compiled: ValidateFunction | undefined;
+  return (data) => {
+    // strict: a schema mistake (unknown keyword, ignored default) fails loudly here, not silently in use.
+    compiled ??= new Ajv({ useDefaults: true, allErrors: true, strict: true, verbose: true }).compile(schema);
+    if (compiled(data)) return [];
+    return dedupe(simplify(compiled.errors ?? []).map(toIssue));
+  };
 }
 
-/** Mutates `data` (fills defaults). Returns the issues, empty when valid. */
-export function validateSchema(data: unknown): PathIssue[] {
-  const validate = validator();
-  if (validate(data)) return [];
-  return simplify(validate.errors ?? []).map(toIssue);
-}
+/** The config file's check (voiplab.yaml). */
+export const validateSchema: SchemaCheck = schemaCheck(ConfigSchema);
+
+/** Errors about a scalar's own value: a union made only of these is a choice among values or forms. */
+const SCALAR_KEYWORDS = new Set(['const', 'type', 'pattern', 'format', 'minLength', 'maxLength', 'minimum', 'maximum', 'enum']);
 
 function simplify(errors: ErrorObject[]): ErrorObject[] {
   let list = [...errors];
@@ -44,6 +51,12 @@ function resolveUnion(union: ErrorObject, children: ErrorObject[]): ErrorObject[
   // A union of literals ('udp' | 'tcp' | …): one message listing them.
   if (children.every((e) => e.instancePath === at && (e.keyword === 'const' || e.keyword === 'type'))) {
     return [{ ...union, message: consts.length > 0 ? `must be one of ${allowed(consts)}` : 'has the wrong type' }];
+  }
+  // Literals and forms (`dhcp` or an address/prefix): one message naming each.
+  if (children.every((e) => e.instancePath === at && SCALAR_KEYWORDS.has(e.keyword))) {
+    const branchSchemas = (union.parentSchema as { anyOf?: Array<{ const?: unknown; pattern?: string; description?: string }> } | undefined)?.anyOf ?? [];
+    const forms = branchSchemas.map((b) => (b.const !== undefined ? JSON.stringify(b.const) : b.description ?? (b.pattern !== undefined ? `a value matching ${b.pattern}` : 'another form')));
+    return [{ ...union, message: `${JSON.stringify(union.data)} must be one of ${forms.join(', ')}` }];
   }
   const branches = new Map<string, ErrorObject[]>();
   for (const e of children) {
@@ -79,9 +92,26 @@ function toIssue(e: ErrorObject): PathIssue {
         return { path, message: `must be a string: write "${e.data}" in quotes (a bare ${e.data} is a number in YAML)` };
       }
       return { path, message: e.message ?? 'has the wrong type' };
-    case 'pattern':
-      return { path, message: `${JSON.stringify(e.data)} must match the pattern ${String(params['pattern'])}` };
+    case 'pattern': {
+      const description = (e.parentSchema as { description?: string } | undefined)?.description;
+      return { path, message: `${JSON.stringify(e.data)} does not have the expected form: ${description === undefined ? '' : `${description} `}(pattern ${String(params['pattern'])})` };
+    }
+    case 'minProperties':
+    case 'maxProperties':
+      // Objects of mutually exclusive options (a CA file, a fingerprint or insecure).
+      return { path, message: `give exactly one of ${Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}).join(', ')}` };
     default:
       return { path, message: e.message ?? `fails ${e.keyword}` };
   }
+}
+
+/** One issue per field and message: ajv may report the same problem through several schema paths. */
+function dedupe(issues: PathIssue[]): PathIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.path.join('.')}|${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -93,7 +93,7 @@ test('invalid input names the field and exits 1; the file is unchanged', async (
     const before = await readFile(file, 'utf8');
     const bad = await voiplab(['account', 'add', 'not valid', '--data', data]);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /voiplab\.yaml: extension: "not valid" must match the pattern/);
+    assert.match(bad.stderr, /voiplab\.yaml: extension: "not valid" does not have the expected form: dialable number or user name \(pattern/);
     const short = await voiplab(['account', 'add', '2003', '--password', 'short', '--data', data]);
     assert.equal(short.code, 1);
     assert.match(short.stderr, /password: must NOT have fewer than 8 characters/);
