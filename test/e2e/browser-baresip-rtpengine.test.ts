@@ -132,7 +132,8 @@ describe('browser (WebRTC over WSS) ↔ IPBX with rtpengine ↔ desk phone (bare
     const index = desk.recordings('heard').length;
     const mark = desk.mark();
     await desk.dial(`sip:${BROWSER.user}@${DOMAIN}`);
-    const ringing = await browser.waitForCallState('ringing', CALL_SETUP_MS);
+    // waitFor, not waitForCallState: the page still shows the previous call, ended, until this one rings.
+    const { call: ringing } = await browser.waitFor('the incoming call to ring', (s) => s.call.state === 'ringing' && s.call.direction === 'incoming', CALL_SETUP_MS);
     assert.equal(ringing.remoteNumber, DESK.user);
     assert.equal(ringing.remoteName, DESK.displayName);
     await browser.answer();
