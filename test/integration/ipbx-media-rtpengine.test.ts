@@ -6,6 +6,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MUSIC_ON_HOLD_NOTES_HZ } from '../../ipbx/media/prompts/prompt-set.ts';
 import { channel, detectTone, parseWav, readWav, toMono } from '../../scenarios/audio/index.ts';
@@ -26,6 +27,15 @@ const ERIN = { extension: '1005', password: 'erin-secret-1005' };
 const FRANK = { extension: '1006', password: 'frank-secret-1006' };
 const ANNOUNCEMENT = '8000';
 const skip = baresipSkipReason();
+
+/** The rtpengine this test process's IPBX started (its child): the one the supervisor watches. */
+function rtpengineChildPid(): number {
+  const children = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'pid=,comm='], { encoding: 'utf8' });
+  const line = children.split('\n').find((l) => l.trim().endsWith('rtpengine'));
+  const pid = Number(line?.trim().split(/\s+/)[0]);
+  assert.ok(Number.isInteger(pid) && pid > 0, `an rtpengine child process (children: ${children.trim()})`);
+  return pid;
+}
 
 /** Polls until `probe` returns a value; bounded. */
 async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 10_000): Promise<T> {
@@ -289,6 +299,29 @@ describe('calls bridged by rtpengine (media mode rtpengine)', { skip }, () => {
       assert.equal(cdrs.items[0]?.cause, 'answered');
     } finally {
       await Promise.all([carol.close(), media.close()]);
+    }
+  });
+  // Last: it kills the IPBX's rtpengine (restarted by its supervisor for the calls after it).
+  test('when rtpengine dies mid-call, the call is ended on both legs with CDR cause media-lost, and new calls work again', async () => {
+    const proxy = { protocol: 'udp' as const, address: '127.0.0.1', port: ipbx.port('udp') };
+    const carol = await SipPhone.start({ user: CAROL.extension, domain: DOMAIN, proxy, credentials: { username: CAROL.extension, password: CAROL.password } });
+    const dave = await SipPhone.start({ user: DAVE.extension, domain: DOMAIN, proxy, credentials: { username: DAVE.extension, password: DAVE.password } });
+    try {
+      assert.equal((await dave.register()).status, 200);
+      const session = await carol.call(DAVE.extension).established();
+      const daveSession = (await dave.nextCall()).session ?? assert.fail('Dave answered');
+      const rtpengine = rtpengineChildPid();
+      process.kill(rtpengine, 'SIGKILL');
+      await until(() => (session.receivedOf('BYE').length === 1 && daveSession.receivedOf('BYE').length === 1 ? true : undefined), 'a BYE to each party', 15_000);
+      const cdrs = await (await ipbx.api('/api/v1/cdrs')).json() as { items: Array<{ caller: string; callee: string; cause: string }> };
+      assert.deepEqual(cdrs.items[0] && { caller: cdrs.items[0].caller, callee: cdrs.items[0].callee, cause: cdrs.items[0].cause }, { caller: CAROL.extension, callee: DAVE.extension, cause: 'media-lost' });
+      // The supervisor restarted rtpengine: the next call gets media again.
+      const again = await until(() => carol.call(DAVE.extension).established().catch(() => undefined), 'a call through the restarted rtpengine', 15_000);
+      assert.match(again.remoteSdp, /^m=audio \d+ RTP\/AVP/m);
+      assert.notEqual(rtpengineChildPid(), rtpengine, 'a new rtpengine process');
+      assert.equal((await again.bye()).status, 200);
+    } finally {
+      await Promise.all([carol.close(), dave.close()]);
     }
   });
 });
