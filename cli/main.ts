@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve-command.ts')).serveCommand,
   account: async () => (await import('./account-command.ts')).accountCommand,
   lab: async () => (await import('./lab-command.ts')).labCommand,
+  run: async () => (await import('./run-command.ts')).runCommand,
 };
 
 function version(): string {

@@ -17,6 +17,8 @@ export const LAB_USAGE = [
   'voiplab lab report FILE [--out DIR]          Markdown, HTML and credentials sheets',
 ];
 
+export const RUN_USAGE = 'voiplab run FILE_OR_DIR... [--report junit=PATH,html=PATH,json=PATH] [--only NAME] [--parallel N]';
+
 export const HELP = `voiplab: SIP IPBX, softphone and lab harness
 
 usage: ${SERVE_USAGE}
@@ -25,6 +27,8 @@ usage: ${SERVE_USAGE}
          change accounts in the config file (a running server reloads it)
        ${LAB_USAGE.join('\n       ')}
          XiVO labs on Proxmox VE for a class, from one lab file (docs/lab.md)
+       ${RUN_USAGE}
+         run call scenarios against an embedded IPBX; exit 0 only if all pass (docs/scenarios.md)
        voiplab --help | --version
 
 options:

@@ -34,8 +34,11 @@ export function swapLeg(ctx: B2buaContext, call: Call, leaving: Leg, joining: Le
   leaving.peer = undefined;
   // The leaving leg stays known (its phone's BYE is answered 200) until it is hung up.
   ctx.dialogs.add(joining, call);
+  // A party the transferor had put on hold hears the music until now: it talks to the new party.
+  const wasHeld = call.state === CallStates.Held;
   call.moveTo(CallStates.Transferred);
   call.moveTo(CallStates.Answered);
+  if (wasHeld && staying !== undefined) ctx.media.resume(staying.mediaInfo(call.id)).catch((err: unknown) => ctx.report(err));
 }
 
 /**

@@ -9,106 +9,16 @@ import { randomInt } from 'node:crypto';
 import { sine, toInt16 } from '../../scenarios/audio/index.ts';
 import { within, WAIT_MS } from './stack-pair.ts';
 
-export const PCMU_PAYLOAD_TYPE = 0;
-export const TELEPHONE_EVENT_PAYLOAD_TYPE = 101;
-const SAMPLE_RATE = 8000;
-const PACKET_MS = 20;
-const SAMPLES_PER_PACKET = (SAMPLE_RATE * PACKET_MS) / 1000;
-/** RFC 4733 §3.2: event codes of the DTMF digits. */
-const DTMF_EVENTS = '0123456789*#ABCD';
+// The packet, codec and SDP helpers are the scenario runner's (production code), re-exported here.
+import {
+  DTMF_EVENTS, PACKET_MS, PCMU_PAYLOAD_TYPE, SAMPLE_RATE, SAMPLES_PER_PACKET, TELEPHONE_EVENT_PAYLOAD_TYPE, encodeRtp, parseRtp,
+  parseTelephoneEvent, type RtpPacket, type ReceivedRtpPacket, type TelephoneEvent,
+} from '../../scenarios/runner/rtp/rtp-packet.ts';
+import { muLawDecode, muLawEncode } from '../../scenarios/runner/rtp/g711.ts';
 
-export interface RtpPacket {
-  payloadType: number;
-  marker: boolean;
-  sequence: number;
-  timestamp: number;
-  ssrc: number;
-  payload: Buffer;
-}
-
-export interface ReceivedRtpPacket extends RtpPacket {
-  from: { address: string; port: number };
-}
-
-/** An RFC 4733 event decoded from a telephone-event payload. */
-export interface TelephoneEvent {
-  digit: string | undefined;
-  end: boolean;
-  volume: number;
-  duration: number;
-}
-
-export function encodeRtp(packet: RtpPacket): Buffer {
-  const header = Buffer.alloc(12);
-  header[0] = 0x80; // version 2, no padding, extension or CSRC
-  header[1] = (packet.marker ? 0x80 : 0) | (packet.payloadType & 0x7f);
-  header.writeUInt16BE(packet.sequence & 0xffff, 2);
-  header.writeUInt32BE(packet.timestamp >>> 0, 4);
-  header.writeUInt32BE(packet.ssrc >>> 0, 8);
-  return Buffer.concat([header, packet.payload]);
-}
-
-/** Parses an RTP packet (no header extension support beyond skipping it); undefined if it is not RTP v2. */
-export function parseRtp(datagram: Buffer): RtpPacket | undefined {
-  if (datagram.length < 12 || datagram[0] === undefined || datagram[0] >> 6 !== 2) return undefined;
-  const csrcCount = datagram[0] & 0x0f;
-  let offset = 12 + 4 * csrcCount;
-  if ((datagram[0] & 0x10) !== 0) {
-    if (datagram.length < offset + 4) return undefined;
-    offset += 4 + 4 * datagram.readUInt16BE(offset + 2);
-  }
-  if (datagram.length < offset) return undefined;
-  const second = datagram[1] ?? 0;
-  return {
-    payloadType: second & 0x7f,
-    marker: (second & 0x80) !== 0,
-    sequence: datagram.readUInt16BE(2),
-    timestamp: datagram.readUInt32BE(4),
-    ssrc: datagram.readUInt32BE(8),
-    payload: datagram.subarray(offset),
-  };
-}
-
-export function parseTelephoneEvent(payload: Buffer): TelephoneEvent | undefined {
-  if (payload.length < 4) return undefined;
-  const flags = payload[1] ?? 0;
-  return { digit: DTMF_EVENTS[payload[0] ?? 255], end: (flags & 0x80) !== 0, volume: flags & 0x3f, duration: payload.readUInt16BE(2) };
-}
-
-/** G.711 μ-law encoding of one 16-bit sample. */
-export function muLawEncode(sample: number): number {
-  const BIAS = 0x84;
-  const CLIP = 32_635;
-  const sign = sample < 0 ? 0x80 : 0;
-  let magnitude = Math.min(Math.abs(Math.round(sample)), CLIP) + BIAS;
-  let exponent = 7;
-  for (let mask = 0x4000; (magnitude & mask) === 0 && exponent > 0; mask >>= 1) exponent--;
-  const mantissa = (magnitude >> (exponent + 3)) & 0x0f;
-  magnitude = sign | (exponent << 4) | mantissa;
-  return ~magnitude & 0xff;
-}
-
-/** G.711 μ-law decoding of one byte to a 16-bit sample. */
-export function muLawDecode(byte: number): number {
-  const value = ~byte & 0xff;
-  const exponent = (value >> 4) & 0x07;
-  const magnitude = ((((value & 0x0f) << 3) + 0x84) << exponent) - 0x84;
-  return (value & 0x80) !== 0 ? -magnitude : magnitude;
-}
-
-/** The port of the first `m=audio` line of an SDP. */
-export function sdpAudioPort(sdp: string): number {
-  const match = /^m=audio (\d+) /m.exec(sdp);
-  if (match?.[1] === undefined) throw new Error(`no m=audio line in SDP:\n${sdp}`);
-  return Number(match[1]);
-}
-
-/** The address of the first `c=` line of an SDP. */
-export function sdpConnectionAddress(sdp: string): string {
-  const match = /^c=IN IP[46] (\S+)/m.exec(sdp);
-  if (match?.[1] === undefined) throw new Error(`no c= line in SDP:\n${sdp}`);
-  return match[1];
-}
+export { PCMU_PAYLOAD_TYPE, TELEPHONE_EVENT_PAYLOAD_TYPE, encodeRtp, parseRtp, parseTelephoneEvent, muLawDecode, muLawEncode };
+export type { RtpPacket, ReceivedRtpPacket, TelephoneEvent };
+export { sdpAudioPort, sdpConnectionAddress } from '../../scenarios/runner/rtp/sdp-audio.ts';
 
 export class RtpEndpoint {
   readonly address = '127.0.0.1';

@@ -18,7 +18,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
 test('usage mistakes exit 2 with the reason and a hint on stderr', async () => {
   const cases: Array<[string[], RegExp]> = [
     [[], /missing command/],
-    [['nope'], /unknown command 'nope' \(serve, account, lab\)/],
+    [['nope'], /unknown command 'nope' \(serve, account, lab, run\)/],
     [['account'], /missing action: add, list or remove/],
     [['account', 'add'], /usage: voiplab account add EXT/],
     [['account', 'add', '1', '2'], /usage: voiplab account add EXT/],

@@ -1,0 +1,123 @@
+// The `expect` step: polls what a phone (or the IPBX's API) shows until every part of the
+// expectation holds, or fails at its bound with what was seen last. Audio verdicts use the Goertzel
+// detectors of scenarios/audio on the latest `listen` window of decoded audio the phone received.
+
+import { detectSilence, detectTone } from '../audio/index.ts';
+import { parseDuration } from './duration.ts';
+import type { DeskPhone } from './phone-emulator/desk-phone.ts';
+import { SAMPLE_RATE } from './rtp/rtp-packet.ts';
+import { phoneNamed, type ScenarioContext } from './scenario-context.ts';
+import { StepFailure } from './scenario-errors.ts';
+import type { Expectation } from './scenario-schema.ts';
+import { pollUntil } from './within.ts';
+
+const DEFAULT_LISTEN_MS = 600;
+
+/** One check: undefined when it holds, else what was seen. `final` when waiting cannot change it. */
+type Check = () => Promise<{ seen: string; final?: boolean } | undefined> | { seen: string; final?: boolean } | undefined;
+
+function callCheck(phone: DeskPhone, e: Expectation): Check {
+  return () => {
+    const call = phone.currentCall;
+    if (call === undefined) return { seen: `${phone.name} has no call` };
+    const seen = `${phone.name}'s call is ${call.describe()}`;
+    if (call.state !== e.call) return { seen, final: call.state === 'ended' };
+    if (e.cause !== undefined && call.cause !== e.cause) return { seen, final: true };
+    if (e.status !== undefined && call.status !== e.status) return { seen, final: true };
+    return undefined;
+  };
+}
+
+function registrationCheck(phone: DeskPhone, e: Expectation): Check {
+  return () => {
+    const seen = `${phone.name} is ${phone.registration}${phone.registrationStatus === undefined ? '' : ` (last REGISTER answered ${phone.registrationStatus})`}`;
+    if (phone.registration !== e.registration) return { seen };
+    if (e.status !== undefined && phone.registrationStatus !== e.status) return { seen };
+    return undefined;
+  };
+}
+
+function hearsCheck(phone: DeskPhone, frequencyHz: number, listenMs: number, measured: string[]): Check {
+  return () => {
+    const { samples, packets } = phone.media.latestAudio(listenMs);
+    if (samples.length < (SAMPLE_RATE * listenMs * 0.8) / 1000) return { seen: `${phone.name} received ${packets} audio packets in the last ${listenMs} ms (is media flowing to it?)` };
+    const detection = detectTone(samples, SAMPLE_RATE, frequencyHz);
+    if (detection.detected) {
+      measured.push(detection.summary);
+      return undefined;
+    }
+    return { seen: detection.summary };
+  };
+}
+
+function silenceCheck(phone: DeskPhone, listenMs: number, since: number, measured: string[]): Check {
+  return () => {
+    // Missing packets are silence too: a phone that receives nothing hears nothing.
+    if (performance.now() - since < listenMs) return { seen: `listened for less than ${listenMs} ms` };
+    const { samples } = phone.media.latestAudio(listenMs);
+    const window = new Int16Array((SAMPLE_RATE * listenMs) / 1000);
+    window.set(samples.subarray(Math.max(0, samples.length - window.length)));
+    const detection = detectSilence(window, SAMPLE_RATE);
+    if (detection.silent) {
+      measured.push(detection.summary);
+      return undefined;
+    }
+    return { seen: detection.summary };
+  };
+}
+
+function dtmfCheck(phone: DeskPhone, digits: string): Check {
+  return () => {
+    const received = phone.receivedDigits();
+    return received.includes(digits.toUpperCase()) ? undefined : { seen: `${phone.name} received ${received === '' ? 'no digits' : `the digits "${received}"`}` };
+  };
+}
+
+interface CdrItem { caller: string; callee: string; cause: string; status: number | null }
+
+function cdrCheck(context: ScenarioContext, wanted: NonNullable<Expectation['cdr']>): Check {
+  return async () => {
+    const api = context.target.api;
+    if (api === undefined) return { seen: 'the target has no API to read CDRs from', final: true };
+    const page = await api('/api/v1/cdrs?limit=100') as { items: CdrItem[] };
+    const match = page.items.find((c) => (wanted.caller === undefined || c.caller === wanted.caller) && (wanted.callee === undefined || c.callee === wanted.callee)
+      && (wanted.cause === undefined || c.cause === wanted.cause) && (wanted.status === undefined || c.status === wanted.status));
+    if (match !== undefined) return undefined;
+    const listed = page.items.map((c) => `${c.caller}→${c.callee} ${c.cause}${c.status === null ? '' : ` ${c.status}`}`).join('; ');
+    return { seen: `the IPBX has ${page.items.length} CDRs${listed === '' ? '' : `: ${listed}`}` };
+  };
+}
+
+/** Waits (bounded) until the expectation holds; returns what audio checks measured, for the report. */
+export async function checkExpectation(context: ScenarioContext, e: Expectation): Promise<string | undefined> {
+  const ms = e.within === undefined ? context.defaultWithinMs : parseDuration(e.within);
+  const listenMs = e.listen === undefined ? DEFAULT_LISTEN_MS : parseDuration(e.listen);
+  const phone = e.phone === undefined ? undefined : phoneNamed(context, e.phone);
+  const measured: string[] = [];
+  const checks: Check[] = [];
+  const since = performance.now();
+  if (phone !== undefined) {
+    if (e.call !== undefined) checks.push(callCheck(phone, e));
+    if (e.registration !== undefined) checks.push(registrationCheck(phone, e));
+    if (e.hears !== undefined) checks.push(hearsCheck(phone, e.hears, listenMs, measured));
+    if (e.silence === true) checks.push(silenceCheck(phone, listenMs, since, measured));
+    if (e.dtmf !== undefined) checks.push(dtmfCheck(phone, e.dtmf));
+  }
+  if (e.cdr !== undefined) checks.push(cdrCheck(context, e.cdr));
+  let last: { seen: string; final?: boolean } | undefined;
+  try {
+    await pollUntil(async () => {
+      measured.length = 0;
+      for (const check of checks) {
+        last = await check();
+        if (last?.final === true) throw new StepFailure(last.seen);
+        if (last !== undefined) return undefined;
+      }
+      return true;
+    }, ms, () => `not within ${ms} ms: ${last?.seen ?? 'nothing seen'}`);
+  } catch (err) {
+    if (err instanceof StepFailure) throw err;
+    throw new StepFailure((err as Error).message);
+  }
+  return measured.length === 0 ? undefined : measured.join('; ');
+}

@@ -1,0 +1,126 @@
+// The scenario file format (YAML), declared once with TypeBox: the JSON Schema ajv validates with
+// (committed as scenarios/scenario.schema.json) and the TypeScript types the runner reads.
+// A step is a one-key map, `- answer: bob`, so a scenario reads like the call it describes.
+
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_-]*$';
+
+export const DURATION_PATTERN = '^[0-9]+(\\.[0-9]+)?(ms|s)$';
+export const Duration = Type.String({ pattern: DURATION_PATTERN, description: 'a duration: 500ms, 2s, 1.5s' });
+const PhoneName = Type.String({ pattern: NAME_PATTERN, description: 'the name of a phone declared under phones' });
+const StatusCode = Type.Integer({ minimum: 100, maximum: 699 });
+const Frequency = Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 4000, description: 'Hz, under 4000 (G.711 is sampled at 8 kHz)' });
+
+export const AccountSchema = Type.Object({
+  extension: Type.String({ pattern: '^[0-9A-Za-z_.+-]+$', description: 'the SIP user and dialled number, e.g. "1001"' }),
+  password: Type.String({ minLength: 1 }),
+  displayName: Type.Optional(Type.String()),
+}, { additionalProperties: false });
+
+export const PHONE_KINDS = ['phone', 'baresip', 'browser'] as const;
+
+export const PhoneSchema = Type.Object({
+  /** phone: the built-in desk-phone emulator; baresip and browser are declared for later. */
+  kind: Type.Optional(Type.Union(PHONE_KINDS.map((k) => Type.Literal(k)), { default: 'phone' })),
+  account: Type.String({ minLength: 1, description: 'the extension of one of the accounts' }),
+  /** A password other than the account's (a wrong-password scenario). */
+  password: Type.Optional(Type.String({ minLength: 1 })),
+  transport: Type.Optional(Type.Union([Type.Literal('udp'), Type.Literal('tcp')], { default: 'udp' })),
+  /** What the phone's microphone sends in a call: a sine of this frequency; silence when absent. */
+  tone: Type.Optional(Frequency),
+}, { additionalProperties: false });
+
+export const TargetSchema = Type.Object({
+  /** embedded: a voiplab IPBX started in-process with the scenario's accounts (media through rtpengine). */
+  kind: Type.Optional(Type.Literal('embedded', { default: 'embedded' })),
+  domain: Type.Optional(Type.String({ minLength: 1, default: 'voiplab.test' })),
+}, { additionalProperties: false, default: {} });
+
+/** A step naming only a phone may be written `- hangup: bob` or `- hangup: { phone: bob }`. */
+function phoneOr<T extends Record<string, TSchema>>(extra: T) {
+  return Type.Union([PhoneName, Type.Object({ phone: PhoneName, ...extra }, { additionalProperties: false })]);
+}
+
+function step<K extends string, S extends TSchema>(key: K, value: S) {
+  return Type.Object({ [key]: value } as { [P in K]: S }, { additionalProperties: false });
+}
+
+export const CALL_STATES = ['ringing', 'connected', 'ended'] as const;
+export const END_CAUSES = ['local-hangup', 'remote-hangup', 'rejected', 'cancelled', 'transferred', 'failed'] as const;
+export const REGISTRATION_STATES = ['registered', 'unregistered', 'failed'] as const;
+
+export const ExpectationSchema = Type.Object({
+  phone: Type.Optional(PhoneName),
+  /** How long the expectation may take to hold; the scenario's defaultWithin when absent. */
+  within: Type.Optional(Duration),
+  call: Type.Optional(Type.Union(CALL_STATES.map((s) => Type.Literal(s)))),
+  cause: Type.Optional(Type.Union(END_CAUSES.map((s) => Type.Literal(s)))),
+  /** The final SIP status of the call (call: ended) or of the last REGISTER (registration). */
+  status: Type.Optional(StatusCode),
+  hears: Type.Optional(Frequency),
+  silence: Type.Optional(Type.Literal(true)),
+  /** How much audio a hears/silence verdict is made on (the latest received). Default 600ms. */
+  listen: Type.Optional(Duration),
+  dtmf: Type.Optional(Type.String({ pattern: '^[0-9*#A-Da-d]+$' })),
+  registration: Type.Optional(Type.Union(REGISTRATION_STATES.map((s) => Type.Literal(s)))),
+  cdr: Type.Optional(Type.Object({
+    caller: Type.Optional(Type.String({ minLength: 1 })),
+    callee: Type.Optional(Type.String({ minLength: 1 })),
+    cause: Type.Optional(Type.String({ minLength: 1, description: 'answered, busy, no-answer, cancelled, rejected, unknown-number, offline, failed, transferred' })),
+    status: Type.Optional(StatusCode),
+  }, { additionalProperties: false })),
+}, { additionalProperties: false });
+
+/** Each step kind's value schema, by key; the runner and the validator share this table. */
+export const STEP_SCHEMAS = {
+  register: phoneOr({ status: Type.Optional(StatusCode), within: Type.Optional(Duration) }),
+  unregister: phoneOr({ within: Type.Optional(Duration) }),
+  call: Type.Object({ from: PhoneName, to: Type.String({ minLength: 1, description: 'a phone name (its extension is dialled) or a number' }) }, { additionalProperties: false }),
+  answer: phoneOr({ within: Type.Optional(Duration) }),
+  reject: Type.Object({ phone: PhoneName, code: Type.Integer({ minimum: 300, maximum: 699 }), within: Type.Optional(Duration) }, { additionalProperties: false }),
+  cancel: phoneOr({ within: Type.Optional(Duration) }),
+  hangup: phoneOr({ within: Type.Optional(Duration) }),
+  hold: phoneOr({ within: Type.Optional(Duration) }),
+  resume: phoneOr({ within: Type.Optional(Duration) }),
+  transfer: Type.Object({ phone: PhoneName, to: Type.String({ minLength: 1, description: 'a phone name (its extension) or a number' }), within: Type.Optional(Duration) }, { additionalProperties: false }),
+  dtmf: Type.Object({ phone: PhoneName, digits: Type.String({ pattern: '^[0-9*#A-Da-d]+$' }), via: Type.Optional(Type.Union([Type.Literal('rfc4733'), Type.Literal('info')], { default: 'rfc4733' })) }, { additionalProperties: false }),
+  wait: Duration,
+  expect: ExpectationSchema,
+} as const;
+
+export type StepKind = keyof typeof STEP_SCHEMAS;
+export const STEP_KINDS = Object.keys(STEP_SCHEMAS) as StepKind[];
+
+export const StepSchema = Type.Union(STEP_KINDS.map((kind) => step(kind, STEP_SCHEMAS[kind])));
+
+export const ScenarioSchema = Type.Object({
+  name: Type.String({ minLength: 1 }),
+  description: Type.Optional(Type.String()),
+  target: Type.Optional(TargetSchema),
+  /** The bound on the whole scenario. */
+  timeout: Type.Optional(Type.String({ pattern: DURATION_PATTERN, default: '60s' })),
+  /** The bound on each step and expectation that gives no `within`. */
+  defaultWithin: Type.Optional(Type.String({ pattern: DURATION_PATTERN, default: '5s' })),
+  accounts: Type.Array(AccountSchema, { minItems: 1 }),
+  phones: Type.Record(Type.String({ pattern: NAME_PATTERN }), PhoneSchema, { additionalProperties: false }),
+  steps: Type.Array(StepSchema, { minItems: 1 }),
+}, { additionalProperties: false });
+
+// Fields with a default are Optional in the schema (a file need not give them; the committed JSON
+// Schema's `required` lists only what it must), but ajv has filled them in once a file is loaded.
+type WithDefaults<T, K extends keyof T> = Omit<T, K> & Required<Pick<T, K>>;
+export type ScenarioAccount = Static<typeof AccountSchema>;
+export type ScenarioPhone = WithDefaults<Static<typeof PhoneSchema>, 'kind' | 'transport'>;
+export type TargetSpec = WithDefaults<Static<typeof TargetSchema>, 'kind' | 'domain'>;
+export type Scenario = Omit<Static<typeof ScenarioSchema>, 'steps' | 'phones' | 'target' | 'timeout' | 'defaultWithin'> & {
+  target: TargetSpec;
+  timeout: string;
+  defaultWithin: string;
+  phones: Record<string, ScenarioPhone>;
+  steps: ScenarioStep[];
+};
+export type Expectation = Static<typeof ExpectationSchema>;
+export type StepValue<K extends StepKind> = Static<(typeof STEP_SCHEMAS)[K]>;
+/** One of the one-key step maps (TypeBox cannot infer a union built from a table). */
+export type ScenarioStep = { [K in StepKind]: { [P in K]: StepValue<K> } }[StepKind];

@@ -1,0 +1,15 @@
+// What the runner needs of the IPBX a scenario runs against, whatever started it (embedded today;
+// a remote SIP server or a XiVO later).
+
+import type { SendTarget } from '../../../ipbx/sip/transport/index.ts';
+
+export interface ScenarioTarget {
+  domain: string;
+  /** Where a phone of this transport sends its requests. */
+  proxy(protocol: 'udp' | 'tcp'): SendTarget;
+  /** GET on the IPBX's HTTP API (JSON), or undefined when the target has no API. */
+  api?: (path: string) => Promise<unknown>;
+  /** The IPBX's own log lines, for a failed scenario's report. */
+  logLines: string[];
+  close(): Promise<void>;
+}
