@@ -50,7 +50,7 @@ function resolveUnion(union: ErrorObject, children: ErrorObject[]): ErrorObject[
   const consts = children.filter((e) => e.keyword === 'const' && e.instancePath === at);
   // A union of literals ('udp' | 'tcp' | …): one message listing them.
   if (children.every((e) => e.instancePath === at && (e.keyword === 'const' || e.keyword === 'type'))) {
-    return [{ ...union, message: consts.length > 0 ? `must be one of ${allowed(consts)}` : 'has the wrong type' }];
+    return [{ ...union, message: consts.length > 0 ? `must be one of ${allowed(consts)} (got ${JSON.stringify(union.data)})` : 'has the wrong type' }];
   }
   // Literals and forms (`dhcp` or an address/prefix): one message naming each.
   if (children.every((e) => e.instancePath === at && SCALAR_KEYWORDS.has(e.keyword))) {
@@ -68,7 +68,7 @@ function resolveUnion(union: ErrorObject, children: ErrorObject[]): ErrorObject[
   const meant = [...branches.values()].filter((errs) => !errs.some((e) => tagErrors.includes(e) || (e.keyword === 'type' && e.instancePath === at)));
   if (meant.length === 0) {
     const [tag] = tagErrors;
-    return [tag !== undefined ? { ...tag, message: `must be one of ${allowed(tagErrors)}` } : { ...union, message: 'does not match any allowed form' }];
+    return [tag !== undefined ? { ...tag, message: `must be one of ${allowed(tagErrors)} (got ${JSON.stringify(tag.data)})` } : { ...union, message: 'does not match any allowed form' }];
   }
   return meant.reduce((best, errs) => (errs.length < best.length ? errs : best));
 }

@@ -3,36 +3,33 @@
 // judged by its key alone (`- answer: …` against the answer schema), and a `phone or { phone: … }`
 // union by the form the author wrote.
 
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
-import { pointerToPath, type ConfigPath } from '../../ipbx/config/config-path.ts';
-import type { PathIssue } from '../../ipbx/config/path-issue.ts';
 import { Type } from '@sinclair/typebox';
-import { STEP_KINDS, STEP_SCHEMAS, ScenarioSchema, type Scenario, type StepKind } from './scenario-schema.ts';
+import type { ConfigPath } from '../../ipbx/config/config-path.ts';
+import type { PathIssue } from '../../ipbx/config/path-issue.ts';
+import { schemaCheck, type SchemaCheck } from '../../ipbx/config/schema-validator.ts';
+import { STEP_KINDS, STEP_SCHEMAS, ScenarioSchema, type StepKind } from './scenario-schema.ts';
 
-const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: true, verbose: true });
-let scenarioValidator: ValidateFunction<Scenario> | undefined;
-const branchValidators = new Map<TSchema, ValidateFunction>();
+/** The file without its steps: they are checked one by one below (ajv refuses defaults inside the steps' union anyway). */
+const checkScenario = schemaCheck({ ...ScenarioSchema, properties: { ...ScenarioSchema.properties, steps: Type.Array(Type.Unknown(), { minItems: 1 }) } });
+const branchChecks = new Map<TSchema, SchemaCheck>();
 
-function compiled(schema: TSchema): ValidateFunction {
-  let validate = branchValidators.get(schema);
-  if (validate === undefined) {
-    validate = ajv.compile(schema);
-    branchValidators.set(schema, validate);
+function checkOf(schema: TSchema): SchemaCheck {
+  let check = branchChecks.get(schema);
+  if (check === undefined) {
+    check = schemaCheck(schema);
+    branchChecks.set(schema, check);
   }
-  return validate;
+  return check;
 }
 
 /** Mutates `data` (fills defaults). Returns the issues, empty when valid. */
 export function validateScenarioSchema(data: unknown): PathIssue[] {
-  // Steps are validated one by one below (ajv refuses defaults inside the steps' union anyway).
-  scenarioValidator ??= ajv.compile<Scenario>({ ...ScenarioSchema, properties: { ...ScenarioSchema.properties, steps: Type.Array(Type.Unknown(), { minItems: 1 }) } });
   const steps = isRecord(data) && Array.isArray(data['steps']) ? (data['steps'] as unknown[]) : [];
   // Each step is checked on its own first, so its defaults are in place and its issues precise.
   const stepIssues = steps.flatMap((value, index) => validateStep(value, ['steps', index]));
-  const valid = scenarioValidator(data);
-  const otherIssues = valid ? [] : toIssues(scenarioValidator.errors ?? []).filter((i) => !(i.path[0] === 'steps' && typeof i.path[1] === 'number'));
-  return dedupe([...otherIssues, ...stepIssues]);
+  const otherIssues = checkScenario(data).filter((i) => !(i.path[0] === 'steps' && typeof i.path[1] === 'number'));
+  return [...otherIssues, ...stepIssues];
 }
 
 function validateStep(value: unknown, at: ConfigPath): PathIssue[] {
@@ -46,9 +43,7 @@ function validateStep(value: unknown, at: ConfigPath): PathIssue[] {
   const path = [...at, key];
   const branch = chooseBranch(schema, value[key]);
   if (branch === undefined) return [{ path, message: 'must be a phone name or a map with phone: and the options of this step' }];
-  const validate = compiled(branch);
-  if (validate(value[key])) return [];
-  return toIssues(validate.errors ?? []).map((i) => ({ ...i, path: [...path, ...i.path], ...(i.at === undefined ? {} : { at: [...path, ...i.at] }) }));
+  return checkOf(branch)(value[key]).map((i) => ({ ...i, path: [...path, ...i.path], ...(i.at === undefined ? {} : { at: [...path, ...i.at] }) }));
 }
 
 /** The branch of a `name | { … }` union matching what was written; the schema itself otherwise. */
@@ -59,54 +54,6 @@ function chooseBranch(schema: TSchema, value: unknown): TSchema | undefined {
   return branches.find((b) => (b as { type?: string }).type === written);
 }
 
-function toIssues(errors: ErrorObject[]): PathIssue[] {
-  // A union of literals (`kind: phone | baresip | browser`) reports every branch: keep one message.
-  const unions = errors.filter((e) => e.keyword === 'anyOf');
-  const inUnion = (e: ErrorObject): boolean => unions.some((u) => e !== u && e.schemaPath.startsWith(`${u.schemaPath}/`) && e.instancePath === u.instancePath);
-  return errors.filter((e) => !inUnion(e)).map(toIssue);
-}
-
-function toIssue(e: ErrorObject): PathIssue {
-  const path = pointerToPath(e.instancePath);
-  const params = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'required': {
-      const missing = String(params['missingProperty']);
-      return { path: [...path, missing], at: path, message: 'is required' };
-    }
-    case 'additionalProperties': {
-      const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      return { path: [...path, String(params['additionalProperty'])], pointAt: 'key', message: known.length > 0 ? `unknown field (allowed: ${known.join(', ')})` : 'is not a valid name' };
-    }
-    case 'anyOf': {
-      const branches = (e.parentSchema as { anyOf?: Array<{ const?: unknown }> } | undefined)?.anyOf ?? [];
-      return { path, message: `must be one of ${branches.map((b) => JSON.stringify(b.const)).join(', ')} (got ${JSON.stringify(e.data)})` };
-    }
-    case 'type':
-      // YAML reads a bare 1001 as a number; extensions and dialled numbers are strings.
-      if (params['type'] === 'string' && typeof e.data === 'number') return { path, message: `must be a string: write "${e.data}" in quotes (a bare ${e.data} is a number in YAML)` };
-      return { path, message: e.message ?? 'has the wrong type' };
-    case 'pattern': {
-      const description = (e.parentSchema as { description?: string } | undefined)?.description;
-      return { path, message: `${JSON.stringify(e.data)} is not ${description ?? `of the form ${String(params['pattern'])}`}` };
-    }
-    case 'const':
-      return { path, message: `must be ${JSON.stringify(params['allowedValue'])}` };
-    default:
-      return { path, message: e.message ?? `fails ${e.keyword}` };
-  }
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function dedupe(issues: PathIssue[]): PathIssue[] {
-  const seen = new Set<string>();
-  return issues.filter((i) => {
-    const key = `${i.path.join('.')}|${i.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

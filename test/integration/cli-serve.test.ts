@@ -57,7 +57,7 @@ test('serve with an invalid config exits 1 printing file:line:column: field: mes
     await writeFile(file, LOOPBACK_CONFIG.replace('protocol: tls', 'protocol: tlsv2'));
     const result = await voiplab(['serve', '--config', file, '--data', join(dir, 'data')]);
     assert.equal(result.code, 1);
-    assert.equal(result.stderr.trim(), `${file}:7:19: sip.listeners[2].protocol: must be one of "udp", "tcp", "tls", "ws", "wss"`);
+    assert.equal(result.stderr.trim(), `${file}:7:19: sip.listeners[2].protocol: must be one of "udp", "tcp", "tls", "ws", "wss" (got "tlsv2")`);
   });
 });
 

@@ -72,7 +72,7 @@ accounts:
     password: secret-secret
 `;
   assert.deepEqual(issuesOf(text), [
-    { line: 4, column: 19, field: 'sip.listeners[0].protocol', message: 'must be one of "udp", "tcp", "tls", "ws", "wss"' },
+    { line: 4, column: 19, field: 'sip.listeners[0].protocol', message: 'must be one of "udp", "tcp", "tls", "ws", "wss" (got "sctp")' },
     { line: 4, column: 51, field: 'sip.listeners[0].port', message: 'must be <= 65535' },
     { line: 8, column: 7, field: 'sip.listeners[1].colour', message: 'unknown field (allowed: protocol, address, port, advertisedAddress)' },
     { line: 10, column: 16, field: 'accounts[0].extension', message: 'must be a string: write "1001" in quotes (a bare 1001 is a number in YAML)' },
@@ -93,7 +93,7 @@ test('dialplan actions: the branch the `type` names is the one reported', () => 
 `;
   assert.deepEqual(issuesOf(text), [
     { line: 7, column: 13, field: 'dialplan[0].action.group', message: 'is required' },
-    { line: 9, column: 21, field: 'dialplan[1].action.type', message: 'must be one of "account", "group", "queue", "announcement", "reject", "redirect"' },
+    { line: 9, column: 21, field: 'dialplan[1].action.type', message: 'must be one of "account", "group", "queue", "announcement", "reject", "redirect" (got "dance")' },
     { line: 11, column: 56, field: 'dialplan[2].action.next', message: 'must NOT have fewer than 1 characters' },
     { line: 13, column: 35, field: 'dialplan[3].action.code', message: 'must be >= 400' },
   ]);

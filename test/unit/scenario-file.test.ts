@@ -69,7 +69,7 @@ steps:
     `${FILE}:10:31: steps[1].register.statuss: unknown field (allowed: phone, status, within)`,
     `${FILE}:11:5: steps[2].frobnicate: unknown step (allowed: register, unregister, call, answer, reject, cancel, hangup, hold, resume, transfer, dtmf, wait, expect)`,
     `${FILE}:12:33: steps[3].expect.call: must be one of "ringing", "connected", "ended" (got "ring")`,
-    `${FILE}:13:11: steps[4].wait: "2 s" is not a duration: 500ms, 2s, 1.5s`,
+    `${FILE}:13:11: steps[4].wait: "2 s" does not have the expected form: a duration: 500ms, 2s, 1.5s (pattern ^[0-9]+(\\.[0-9]+)?(ms|s)$)`,
     `${FILE}:14:13: steps[5].reject.code: is required`,
   ]);
 });
