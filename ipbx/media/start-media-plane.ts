@@ -65,6 +65,11 @@ export async function startMediaPlane(options: MediaPlaneOptions): Promise<Media
     external: rtpengine.instances.map((i) => ({ address: i.address, port: i.port, weight: i.weight })),
     timeoutMs: rtpengine.timeoutMs, retries: rtpengine.retries, log,
   });
+  const where = [
+    ...(rtpengine.embedded ? [`embedded rtpengine on ${rtpengine.address ?? firstLanAddress()} RTP ports ${rtpengine.portMin}-${rtpengine.portMax}`] : []),
+    ...rtpengine.instances.map((i) => `rtpengine ${i.address}:${i.port}`),
+  ];
+  log(`Media ${where.join(', ')}`);
   const hook = new RtpengineMediaHook({
     control,
     musicOnHoldFile: media.musicOnHold.enabled ? prompts.musicOnHoldFile() : undefined,
