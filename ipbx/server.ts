@@ -177,7 +177,7 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
     for (const l of initial.http.listeners) {
       const app = buildApp({
         config: configService, registrations: location, calls: b2bua, cdrs, events, adminToken: options.adminToken,
-        metrics, version: VERSION, corsOrigins: initial.http.corsOrigins, log,
+        metrics, version: VERSION, corsOrigins: initial.http.corsOrigins, log, sipListeners: () => sipEndpoints,
         ...(recordings === undefined ? {} : { recordings }),
         ...(l.protocol === 'https' ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}),
       });

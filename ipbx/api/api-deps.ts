@@ -31,6 +31,11 @@ export interface ApiDeps {
   /** Where unexpected failures are reported (the client only gets IPBX_API_INTERNAL); stderr by default. */
   log?: ((line: string) => void) | undefined;
   limits?: ApiLimits | undefined;
+  /**
+   * The SIP listeners as bound (real ports when the config says 0), for the softphone's
+   * /phone/config.json; the configured listeners are used without it.
+   */
+  sipListeners?: (() => Array<{ protocol: string; address: string; port: number }>) | undefined;
 }
 
 export interface ApiLimits {

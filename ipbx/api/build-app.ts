@@ -13,6 +13,7 @@ import { checkCorsOrigins } from './cors.ts';
 import { createErrorHandler, toErrorAnswer } from './error-handler.ts';
 import { EventHub } from './event-hub.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
+import { registerSoftphoneRoutes } from './routes/softphone.ts';
 import { createValidatorCompiler } from './validator-compiler.ts';
 
 const MIN_TOKEN_LENGTH = 16;
@@ -31,6 +32,9 @@ export function buildApp(deps: ApiDeps): ApiApp {
     bodyLimit: deps.limits?.bodyBytes ?? MIB,
     // Slow senders of a request are cut off (the upgraded events socket is not a request any more).
     requestTimeout: 30_000,
+    // On close, idle keep-alive connections (a browser's pre-opened TLS socket) are cut at once
+    // instead of holding the server open until their timeout.
+    forceCloseConnections: true,
     // Long ids are for the route schemas to judge (a 400 naming the field), not the router (414).
     routerOptions: { maxParamLength: 1024 },
     // Errors raised before routing (bad URL encoding, over-long parameters) get the same error body.
@@ -86,5 +90,7 @@ export function buildApp(deps: ApiDeps): ApiApp {
     registerMetricsRoute(scope, deps, hub);
     done();
   });
+  // The browser softphone at /phone/: public pages, outside the token-protected scopes.
+  registerSoftphoneRoutes(api, deps);
   return app;
 }

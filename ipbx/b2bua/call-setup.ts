@@ -44,8 +44,10 @@ export async function setUpCall(ctx: B2buaContext, call: Call, decision: RouteDe
       current = ctx.router.route(plan.next);
       continue;
     }
-    const reached = plan.steps.flatMap((step) => step.targets.map((target) => target.extension));
-    if (ctx.media.bridgesMedia && callNeedsInjection(ctx, call, reached)) ctx.media.enableDtmfInjection(call.id);
+    if (ctx.media.bridgesMedia && !call.dtmfInjection && callNeedsInjection(ctx, call, plan.steps.flatMap((step) => step.targets))) {
+      call.dtmfInjection = true;
+      ctx.media.enableDtmfInjection(call.id);
+    }
     const result = await ring(ctx, call, plan);
     if (result === 'done') return;
     tried.push(...result);

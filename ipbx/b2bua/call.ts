@@ -52,6 +52,8 @@ export class Call {
   answeredAt: number | null = null;
   /** The dialplan rule that routed it asks for a recording. */
   recordRequested = false;
+  /** rtpengine may inject DTMF into its media (SIP INFO translation; see dtmf-translation.ts). */
+  dtmfInjection = false;
   endedAt: number | null = null;
   outcome: CallEnd | undefined;
   readonly forks = new Set<PendingFork>();

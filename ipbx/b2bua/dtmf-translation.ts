@@ -28,13 +28,16 @@ export function wantsInfo(ctx: B2buaContext, leg: Leg | undefined): boolean {
   return extension !== undefined && ctx.accounts.get(extension)?.dtmfMode === 'info';
 }
 
-/** Whether any account this call may reach, or its caller, wants INFO: the media must allow injection then. */
-export function callNeedsInjection(ctx: B2buaContext, call: Call, extensions: Iterable<string | undefined>): boolean {
-  if (wantsInfo(ctx, call.a)) return true;
-  for (const extension of extensions) {
-    if (extension !== undefined && ctx.accounts.get(extension)?.dtmfMode === 'info') return true;
-  }
-  return false;
+/**
+ * Whether the media must allow injection: the caller or an account the call may reach wants INFO,
+ * and no leg is a browser's. Injection makes rtpengine 10.5 re-encode the call's audio, and what it
+ * encodes towards a DTLS-SRTP leg never reaches the browser (docs/media.md): a call with a browser
+ * relays INFO as it is instead.
+ */
+export function callNeedsInjection(ctx: B2buaContext, call: Call, targets: Iterable<{ extension?: string | undefined; protocol: string }>): boolean {
+  const list = [...targets];
+  if ([call.a.protocol, ...list.map((t) => t.protocol)].some((p) => p === 'ws' || p === 'wss')) return false;
+  return wantsInfo(ctx, call.a) || list.some((t) => t.extension !== undefined && ctx.accounts.get(t.extension)?.dtmfMode === 'info');
 }
 
 /**
@@ -59,7 +62,7 @@ export function digitOfInfo(request: SipRequest): { digit: string; durationMs: n
 
 /** Once the call is connected: RFC 4733 events towards a party that wants INFO are held back. */
 export async function startDtmfTranslation(ctx: B2buaContext, call: Call): Promise<void> {
-  if (!ctx.media.bridgesMedia) return;
+  if (!call.dtmfInjection) return;
   for (const leg of [call.a, call.b]) {
     if (leg?.peer !== undefined && wantsInfo(ctx, leg.peer) && !wantsInfo(ctx, leg)) await ctx.media.blockDtmf(leg.mediaInfo(call.id));
   }
@@ -68,7 +71,7 @@ export async function startDtmfTranslation(ctx: B2buaContext, call: Call): Promi
 /** An INFO digit from an INFO party to an RFC 4733 party: answered here and played into the peer's RTP. */
 export function translateInfo(ctx: B2buaContext, call: Call, leg: Leg, incoming: IncomingRequest): boolean {
   const peer = leg.peer;
-  if (!ctx.media.bridgesMedia || peer === undefined || !wantsInfo(ctx, leg) || wantsInfo(ctx, peer)) return false;
+  if (!call.dtmfInjection || peer === undefined || !wantsInfo(ctx, leg) || wantsInfo(ctx, peer)) return false;
   const dtmf = digitOfInfo(incoming.request);
   if (dtmf === undefined) return false;
   incoming.respond(200);
@@ -80,7 +83,7 @@ export function translateInfo(ctx: B2buaContext, call: Call, leg: Leg, incoming:
 export function relayRtpDigit(ctx: B2buaContext, call: Call, event: RtpDigit): void {
   const leg = [call.a, call.b].find((l) => l?.tag === event.sourceTag);
   const peer = leg?.peer;
-  if (leg === undefined || peer === undefined || peer.ended || !wantsInfo(ctx, peer) || wantsInfo(ctx, leg)) return;
+  if (!call.dtmfInjection || leg === undefined || peer === undefined || peer.ended || !wantsInfo(ctx, peer) || wantsInfo(ctx, leg)) return;
   const body = Buffer.from(`Signal=${event.digit}\r\nDuration=${Math.round(event.durationMs)}\r\n`);
   peer.request('INFO', { body, contentType: 'application/dtmf-relay' }).catch((err: unknown) => ctx.report(err));
 }

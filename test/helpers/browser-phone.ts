@@ -20,7 +20,7 @@ import { silenceWav, toneWav } from './tones.ts';
 
 export type { CallSnapshot, CallState, DtmfOptions, HeardAudio, MediaEndpoint, MediaRoute, PhoneSnapshot, RegisterOptions, RegistrationSnapshot, RegistrationState } from '../e2e/browser-phone/page-main.ts';
 
-const CHROMIUM = process.env['VOIPLAB_CHROMIUM'] ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env['VOIPLAB_CHROMIUM'] ?? '/usr/bin/chromium';
 const PAGE_DIR = fileURLToPath(new URL('../e2e/browser-phone/', import.meta.url));
 const BUNDLE_PATH = '/page-main.js';
 /** Bounds a single call into the page; calls that wait for the network (hold) get the same. */
@@ -37,7 +37,8 @@ const DEFAULT_MIN_LEVEL_DB = -45;
 const CONSOLE_ERROR_LIMIT = 50;
 const TRACE_MESSAGES_IN_FAILURES = 10;
 
-const CHROMIUM_ARGS = [
+/** Chromium flags for phones: fake media devices, loopback ICE, audio without a click. */
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -52,7 +53,7 @@ const CHROMIUM_ARGS = [
 ];
 
 /** Chromium's certificate pin: base64 SHA-256 of the certificate's SubjectPublicKeyInfo. */
-function spkiHash(pem: string): string {
+export function spkiHash(pem: string): string {
   const spki = createPublicKey(pem).export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(spki).digest('base64');
 }

@@ -1,0 +1,173 @@
+// English and French texts. The language follows the browser (navigator.language) unless the
+// user picked one with the switch; every text of the UI goes through t().
+
+import type { Language } from '../settings/phone-settings.ts';
+
+const en = {
+  appTitle: 'voiplab phone',
+  signInTitle: 'Sign in',
+  server: 'Server (WebSocket URL)',
+  domain: 'SIP domain',
+  user: 'Extension or user name',
+  authUser: 'Authentication user (if different)',
+  password: 'Password',
+  displayName: 'Display name',
+  iceServers: 'ICE/TURN servers (one a line: URL [user password])',
+  advanced: 'Advanced',
+  rememberPassword: 'Remember the password on this device',
+  audioProcessing: 'Echo cancellation and noise suppression',
+  dtmfMethod: 'DTMF',
+  dtmfRfc4733: 'In the audio (RFC 4733)',
+  dtmfInfo: 'SIP INFO',
+  signIn: 'Sign in',
+  signOut: 'Sign out',
+  language: 'Language',
+  missingField: 'Please fill in: {fields}',
+  'state.signed-out': 'Signed out',
+  'state.connecting': 'Connecting…',
+  'state.registering': 'Registering…',
+  'state.registered': 'Registered',
+  'state.reconnecting': 'Connection lost, reconnecting…',
+  'state.failed': 'Not registered',
+  'error.wrong-credentials': 'Wrong user name or password ({status}).',
+  'error.server-unreachable': 'Cannot reach the server. Check the URL; with wss://, the server\'s certificate may not be trusted yet: open {https} in a new tab and accept it, then sign in again.',
+  'error.connection-lost': 'The connection to the server was lost; reconnecting.',
+  'error.registration-refused': 'The server refused the registration ({status}).',
+  'error.microphone-denied': 'Microphone access was denied. Allow the microphone for this site in the browser, then try again.',
+  'error.no-microphone': 'No microphone was found (or it is in use by another application).',
+  'error.call-failed': 'The call could not be set up.',
+  'error.transfer-failed': 'The transfer failed.',
+  'error.bad-settings': 'These settings are not valid.',
+  dismiss: 'Dismiss',
+  dialInput: 'Number to call',
+  call: 'Call',
+  hangUp: 'Hang up',
+  answer: 'Answer',
+  reject: 'Reject',
+  incomingCall: 'Incoming call',
+  mute: 'Mute',
+  unmute: 'Unmute',
+  hold: 'Hold',
+  resume: 'Resume',
+  keypad: 'Keypad',
+  transfer: 'Transfer',
+  transferTo: 'Transfer to',
+  blindTransfer: 'Transfer now',
+  attendedTransfer: 'Connect the two calls',
+  swap: 'Switch to this call',
+  backspace: 'Delete last digit',
+  'call.calling': 'Calling…',
+  'call.ringing': 'Ringing…',
+  'call.incoming': 'Incoming call',
+  'call.connected': 'Connected',
+  'call.onHold': 'On hold',
+  'call.ended': 'Call ended',
+  endedBusy: 'Busy',
+  endedNotFound: 'Number not found',
+  endedUnavailable: 'Not available',
+  history: 'Recent calls',
+  historyEmpty: 'No calls yet',
+  quality: 'RTT {rtt} ms · jitter {jitter} ms · loss {loss} %',
+  notificationTitle: 'Incoming call',
+  audio: 'Audio',
+  microphone: 'Microphone',
+  microphoneLevel: 'Microphone level',
+  speaker: 'Speaker',
+  defaultDevice: 'Default',
+} as const;
+
+export type TextKey = keyof typeof en;
+
+const fr: Record<TextKey, string> = {
+  appTitle: 'Téléphone voiplab',
+  signInTitle: 'Connexion',
+  server: 'Serveur (URL WebSocket)',
+  domain: 'Domaine SIP',
+  user: 'Extension ou nom d\'utilisateur',
+  authUser: 'Utilisateur d\'authentification (si différent)',
+  password: 'Mot de passe',
+  displayName: 'Nom affiché',
+  iceServers: 'Serveurs ICE/TURN (un par ligne : URL [utilisateur mot de passe])',
+  advanced: 'Avancé',
+  rememberPassword: 'Retenir le mot de passe sur cet appareil',
+  audioProcessing: 'Annulation d\'écho et réduction de bruit',
+  dtmfMethod: 'DTMF',
+  dtmfRfc4733: 'Dans l\'audio (RFC 4733)',
+  dtmfInfo: 'SIP INFO',
+  signIn: 'Se connecter',
+  signOut: 'Se déconnecter',
+  language: 'Langue',
+  missingField: 'Veuillez remplir : {fields}',
+  'state.signed-out': 'Déconnecté',
+  'state.connecting': 'Connexion…',
+  'state.registering': 'Enregistrement…',
+  'state.registered': 'Enregistré',
+  'state.reconnecting': 'Connexion perdue, reconnexion…',
+  'state.failed': 'Non enregistré',
+  'error.wrong-credentials': 'Nom d\'utilisateur ou mot de passe incorrect ({status}).',
+  'error.server-unreachable': 'Serveur injoignable. Vérifiez l\'URL ; en wss://, le certificat du serveur n\'est peut-être pas encore accepté : ouvrez {https} dans un nouvel onglet, acceptez-le, puis reconnectez-vous.',
+  'error.connection-lost': 'La connexion au serveur a été perdue ; reconnexion en cours.',
+  'error.registration-refused': 'Le serveur a refusé l\'enregistrement ({status}).',
+  'error.microphone-denied': 'L\'accès au micro a été refusé. Autorisez le micro pour ce site dans le navigateur, puis réessayez.',
+  'error.no-microphone': 'Aucun micro trouvé (ou il est utilisé par une autre application).',
+  'error.call-failed': 'L\'appel n\'a pas pu être établi.',
+  'error.transfer-failed': 'Le transfert a échoué.',
+  'error.bad-settings': 'Ces paramètres ne sont pas valides.',
+  dismiss: 'Fermer',
+  dialInput: 'Numéro à appeler',
+  call: 'Appeler',
+  hangUp: 'Raccrocher',
+  answer: 'Répondre',
+  reject: 'Refuser',
+  incomingCall: 'Appel entrant',
+  mute: 'Couper le micro',
+  unmute: 'Réactiver le micro',
+  hold: 'Attente',
+  resume: 'Reprendre',
+  keypad: 'Clavier',
+  transfer: 'Transférer',
+  transferTo: 'Transférer vers',
+  blindTransfer: 'Transférer maintenant',
+  attendedTransfer: 'Mettre en relation',
+  swap: 'Basculer sur cet appel',
+  backspace: 'Effacer le dernier chiffre',
+  'call.calling': 'Appel en cours…',
+  'call.ringing': 'Ça sonne…',
+  'call.incoming': 'Appel entrant',
+  'call.connected': 'En communication',
+  'call.onHold': 'En attente',
+  'call.ended': 'Appel terminé',
+  endedBusy: 'Occupé',
+  endedNotFound: 'Numéro introuvable',
+  endedUnavailable: 'Indisponible',
+  history: 'Appels récents',
+  historyEmpty: 'Aucun appel',
+  quality: 'RTT {rtt} ms · gigue {jitter} ms · perte {loss} %',
+  notificationTitle: 'Appel entrant',
+  audio: 'Audio',
+  microphone: 'Micro',
+  microphoneLevel: 'Niveau du micro',
+  speaker: 'Haut-parleur',
+  defaultDevice: 'Par défaut',
+};
+
+const dictionaries: Record<Language, Record<TextKey, string>> = { en, fr };
+let current: Language = 'en';
+
+export function browserLanguage(): Language {
+  return navigator.language.toLowerCase().startsWith('fr') ? 'fr' : 'en';
+}
+
+export function setLanguage(language: Language): void {
+  current = language;
+  document.documentElement.lang = language;
+}
+
+export function language(): Language {
+  return current;
+}
+
+/** The text of `key` in the current language, `{name}` placeholders replaced. */
+export function t(key: TextKey, values: Record<string, string | number> = {}): string {
+  return dictionaries[current][key].replace(/\{(\w+)\}/g, (whole, name: string) => String(values[name] ?? whole));
+}
