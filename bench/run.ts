@@ -5,6 +5,7 @@
 //   npm run bench -- parser --rounds 21 --batch-ms 100 --budget 120
 //   npm run bench -- ipbx --registrations 10000 --call-concurrency 25,50,100,200
 //   npm run bench -- ipbx --profile            (bench/results/ipbx-profile.json)
+//   npm run bench -- media --levels 10,25,50 --hold 20
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runIpbxBench, runIpbxProfile, summarizeIpbxBench, summarizeIpbxProfile, type IpbxBenchOptions, type TargetName } from './ipbx-bench.ts';
 import { runParserBench, summarizeParserBench, type ParserBenchOptions } from './parser-bench.ts';
+import { runMediaBench, summarizeMediaBench, type MediaBenchOptions, type MediaCase } from './media-bench.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -25,6 +27,7 @@ interface BenchOutcome {
 interface BenchOptions {
   parser: Partial<ParserBenchOptions>;
   ipbx: Partial<IpbxBenchOptions>;
+  media: Partial<MediaBenchOptions>;
 }
 
 interface Bench {
@@ -49,6 +52,13 @@ const BENCHES: readonly Bench[] = [
       }
       const result = await runIpbxBench(options.ipbx);
       return { result, summary: summarizeIpbxBench(result) };
+    },
+  },
+  {
+    name: 'media',
+    run: async (options) => {
+      const result = await runMediaBench(options.media);
+      return { result, summary: summarizeMediaBench(result) };
     },
   },
 ];
@@ -94,6 +104,11 @@ async function main(): Promise<void> {
       'kamailio-shm-mb': { type: 'string' },
       targets: { type: 'string' },
       profile: { type: 'boolean' },
+      // media
+      levels: { type: 'string' },
+      hold: { type: 'string' },
+      'call-rate': { type: 'string' },
+      cases: { type: 'string' },
     },
   });
   const parser: Partial<ParserBenchOptions> = {};
@@ -126,13 +141,25 @@ async function main(): Promise<void> {
     profile: values.profile,
   });
 
+  const cases = values.cases?.split(',').map((c) => c.trim());
+  if (cases !== undefined && cases.some((c) => c !== 'passthrough' && c !== 'rtpengine' && c !== 'transcode')) {
+    throw new Error(`--cases takes passthrough, rtpengine, transcode (comma-separated), not "${values.cases}"`);
+  }
+  const media: Partial<MediaBenchOptions> = defined({
+    levels: values.levels?.split(',').map((c) => count('levels', c.trim()) ?? 1),
+    holdS: positiveNumber('hold', values.hold),
+    callRate: positiveNumber('call-rate', values['call-rate']),
+    cases: cases as MediaCase[] | undefined,
+    budgetMs: budget === undefined ? undefined : budget * 1000,
+  });
+
   const unknown = positionals.filter((p) => !BENCHES.some((b) => b.name === p));
   if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`);
   const selected = positionals.length === 0 ? BENCHES : BENCHES.filter((b) => positionals.includes(b.name));
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   for (const bench of selected) {
-    const { result, summary, file: name } = await bench.run({ parser, ipbx });
+    const { result, summary, file: name } = await bench.run({ parser, ipbx, media });
     const file = join(RESULTS_DIR, name ?? `${bench.name}.json`);
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
     console.log(summary.join('\n'));
