@@ -384,16 +384,17 @@ export class BrowserPhone {
 }
 
 /** A traced SIP message without its body (SDP is long and rarely the point), indented. */
-function withoutBody(traced: string): string {
+export function withoutBody(traced: string): string {
   const bodyAt = traced.indexOf('\r\n\r\n');
   return (bodyAt === -1 ? traced : traced.slice(0, bodyAt)).replace(/\r?\n/g, '\n  ');
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** `promise`, or a rejection naming `what` after `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);

@@ -5,7 +5,7 @@
 
 import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
 import type { CallSnapshot, HeardAudio, PhoneSnapshot, VoiplabApi } from '../../softphone/src/automation/voiplab-api-types.ts';
-import { CHROMIUM, CHROMIUM_ARGS, spkiHash } from './browser-phone.ts';
+import { CHROMIUM, CHROMIUM_ARGS, sleep, spkiHash, withoutBody, withTimeout } from './browser-phone.ts';
 import { silenceWav, toneWav } from './tones.ts';
 
 export type { CallSnapshot, HeardAudio, PhoneSnapshot } from '../../softphone/src/automation/voiplab-api-types.ts';
@@ -194,7 +194,7 @@ export class SoftphonePage {
     return [
       `--- ${this.name} state: ${JSON.stringify(shown)}`,
       `--- ${this.name} console (${this.#console.length}):`, ...this.#console,
-      `--- ${this.name} last SIP messages:`, ...trace.slice(-TRACE_MESSAGES_IN_FAILURES).map(headersOnly),
+      `--- ${this.name} last SIP messages:`, ...trace.slice(-TRACE_MESSAGES_IN_FAILURES).map(withoutBody),
     ].join('\n');
   }
 
@@ -237,21 +237,4 @@ export class SoftphonePage {
 
 function isTone(heard: HeardAudio, frequencyHz: number): boolean {
   return heard.hasTrack && heard.levelDb >= MIN_TONE_LEVEL_DB && Math.abs(heard.frequencyHz - frequencyHz) <= TONE_TOLERANCE_HZ;
-}
-
-function headersOnly(traced: string): string {
-  const bodyAt = traced.indexOf('\r\n\r\n');
-  return (bodyAt === -1 ? traced : traced.slice(0, bodyAt)).replace(/\r?\n/g, '\n  ');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
