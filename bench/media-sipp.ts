@@ -6,9 +6,9 @@
 // (at exit) leaves them out.
 
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SIPP_BUFFER_BYTES, SIPP_DIR, parseStats, significantErrors, type SippOutcome, type SippRunOptions } from './sipp/sipp-run.ts';
+import { SIPP_BUFFER_BYTES, SIPP_DIR, callArgs, parseStats, significantErrors, type SippOutcome, type SippRunOptions } from './sipp/sipp-run.ts';
 
 /** SippRunOptions, plus media; `dir` is also SIPp's working folder (rtp_stream files are looked up there). */
 export interface MediaSippOptions extends SippRunOptions {
@@ -67,19 +67,7 @@ export function runMediaSipp(o: MediaSippOptions): MediaSippProcess {
   ];
   if (o.mediaPort !== undefined) args.push('-mp', String(o.mediaPort));
   if (o.rtpEcho === true) args.push('-rtp_echo');
-  if (o.calls !== undefined) args.push('-m', String(o.calls));
-  if (o.rate !== undefined) args.push('-r', String(o.rate), '-rp', '1000');
-  if (o.limit !== undefined) args.push('-l', String(o.limit));
-  if (o.service !== undefined) args.push('-s', o.service);
-  if (o.pauseMs !== undefined) args.push('-d', String(o.pauseMs));
-  if (o.defaultBehaviors !== undefined) args.push('-default_behaviors', o.defaultBehaviors);
-  for (const [key, value] of Object.entries(o.keys ?? {})) args.push('-key', key, value);
-  if (o.fields !== undefined) {
-    const file = join(o.dir, `${o.name}.fields.csv`);
-    writeFileSync(file, 'SEQUENTIAL\n' + o.fields.map((row) => row.join(';') + ';').join('\n') + '\n');
-    args.push('-inf', file);
-  }
-  if (o.remote !== undefined) args.push(o.remote);
+  args.push(...callArgs(o));
 
   const startedAt = Date.now();
   const child = spawn('sipp', args, { cwd: o.dir, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -42,6 +42,25 @@ export interface SippRunOptions {
   timeoutS: number;
 }
 
+/** The arguments shared by every SIPp run of the benches: load, scenario inputs, the peer (last). */
+export function callArgs(o: SippRunOptions): string[] {
+  const args: string[] = [];
+  if (o.calls !== undefined) args.push('-m', String(o.calls));
+  if (o.rate !== undefined) args.push('-r', String(o.rate), '-rp', '1000');
+  if (o.limit !== undefined) args.push('-l', String(o.limit));
+  if (o.service !== undefined) args.push('-s', o.service);
+  if (o.pauseMs !== undefined) args.push('-d', String(o.pauseMs));
+  if (o.defaultBehaviors !== undefined) args.push('-default_behaviors', o.defaultBehaviors);
+  for (const [key, value] of Object.entries(o.keys ?? {})) args.push('-key', key, value);
+  if (o.fields !== undefined) {
+    const file = join(o.dir, `${o.name}.fields.csv`);
+    writeFileSync(file, 'SEQUENTIAL\n' + o.fields.map((row) => row.join(';') + ';').join('\n') + '\n');
+    args.push('-inf', file);
+  }
+  if (o.remote !== undefined) args.push(o.remote);
+  return args;
+}
+
 export interface SippStats {
   created: number;
   successful: number;
@@ -88,19 +107,7 @@ export function runSipp(o: SippRunOptions): SippProcess {
     '-trace_err', '-error_file', errorFile,
     '-timeout', `${o.timeoutS}s`,
   ];
-  if (o.calls !== undefined) args.push('-m', String(o.calls));
-  if (o.rate !== undefined) args.push('-r', String(o.rate), '-rp', '1000');
-  if (o.limit !== undefined) args.push('-l', String(o.limit));
-  if (o.service !== undefined) args.push('-s', o.service);
-  if (o.pauseMs !== undefined) args.push('-d', String(o.pauseMs));
-  if (o.defaultBehaviors !== undefined) args.push('-default_behaviors', o.defaultBehaviors);
-  for (const [key, value] of Object.entries(o.keys ?? {})) args.push('-key', key, value);
-  if (o.fields !== undefined) {
-    const file = join(o.dir, `${o.name}.fields.csv`);
-    writeFileSync(file, 'SEQUENTIAL\n' + o.fields.map((row) => row.join(';') + ';').join('\n') + '\n');
-    args.push('-inf', file);
-  }
-  if (o.remote !== undefined) args.push(o.remote);
+  args.push(...callArgs(o));
 
   const startedAt = Date.now();
   // SIPp's screen (stdout) is not read: the statistics file has the figures.
