@@ -28,6 +28,9 @@ export interface RtpengineMediaHookOptions {
   report?: (err: unknown) => void;
 }
 
+/** Legs whose DTLS role is remembered: far more than calls in flight. */
+const MAX_REMEMBERED_ROLES = 20_000;
+
 /** A hold can last long: the music repeats this many times (rtpengine stops it on `stop media`). */
 const MUSIC_REPEATS = 1000;
 
@@ -51,6 +54,11 @@ export class RtpengineMediaHook implements MediaHook {
   readonly #recorded = new Map<string, RecordingParties>();
   /** Calls whose offers and answers ask rtpengine for DTMF injection. */
   readonly #injecting = new Set<string>();
+  /**
+   * Each WebRTC leg's own DTLS role (by tag), from the SDPs it sent: a leg keeps it for the life
+   * of its DTLS association, across re-offers and transfers between calls. Oldest dropped past a cap.
+   */
+  readonly #dtlsRoles = new Map<string, 'active' | 'passive'>();
 
   constructor(options: RtpengineMediaHookOptions) {
     this.#control = options.control;
@@ -61,6 +69,7 @@ export class RtpengineMediaHook implements MediaHook {
   }
 
   async offer(sdp: Buffer, from: MediaLegInfo, to: MediaLegInfo): Promise<Buffer> {
+    this.#noteDtlsRole(from, sdp);
     const reply = await this.#command('offer', {
       'call-id': from.callId, 'from-tag': from.legTag, 'to-tag': to.legTag, sdp: sdp.toString('utf8'),
       ...flagsFor(profileOf(to.protocol), 'offer', this.#injecting.has(from.callId)),
@@ -73,7 +82,9 @@ export class RtpengineMediaHook implements MediaHook {
     const reply = await this.#command('answer', {
       'call-id': from.callId, 'from-tag': to.legTag, 'to-tag': from.legTag, sdp: sdp.toString('utf8'),
       ...flagsFor(profileOf(to.protocol), 'answer', this.#injecting.has(from.callId)),
+      ...roleFacing(this.#dtlsRoles.get(to.legTag)),
     });
+    this.#noteDtlsRole(from, sdp);
     return sdpOf(reply);
   }
 
@@ -147,6 +158,19 @@ export class RtpengineMediaHook implements MediaHook {
     this.#recorded.set(callId, parties);
   }
 
+  /** Remembers the DTLS role a WebRTC leg took in an SDP it sent (offers say actpass: no role yet). */
+  #noteDtlsRole(leg: MediaLegInfo, sdp: Buffer): void {
+    if (profileOf(leg.protocol) !== 'webrtc') return;
+    const setup = dtlsSetupOf(sdp);
+    if (setup !== 'active' && setup !== 'passive') return;
+    this.#dtlsRoles.delete(leg.legTag);
+    this.#dtlsRoles.set(leg.legTag, setup);
+    if (this.#dtlsRoles.size > MAX_REMEMBERED_ROLES) {
+      const oldest = this.#dtlsRoles.keys().next().value;
+      if (oldest !== undefined) this.#dtlsRoles.delete(oldest);
+    }
+  }
+
   async #command(command: Parameters<MediaControl['command']>[0], params: NgDictionary): Promise<NgDictionary> {
     try {
       return await this.#control.command(command, params);
@@ -166,4 +190,21 @@ function sdpOf(reply: NgDictionary): Buffer {
   if (typeof sdp === 'string') return Buffer.from(sdp, 'utf8');
   if (Buffer.isBuffer(sdp)) return sdp;
   throw new MediaError('MEDIA_NG_BAD_REPLY', 'rtpengine answered without an SDP', { sipStatus: 503 });
+}
+
+/** The `a=setup` value of an SDP (RFC 4145), if any. */
+function dtlsSetupOf(sdp: Buffer): string | undefined {
+  return /^a=setup:(\w+)/m.exec(sdp.toString('utf8'))?.[1]?.toLowerCase();
+}
+
+/**
+ * rtpengine's DTLS role in an answer to a leg whose own role is `legRole` (RFC 5763 §5: one active,
+ * one passive). A browser re-offering on a running DTLS association says `actpass` but keeps its
+ * role (JSEP); rtpengine, meeting that leg's monologue anew in this call (after a transfer), would
+ * answer with its default (active) and Chromium drops the call ("Failed to set SSL role").
+ */
+function roleFacing(legRole: 'active' | 'passive' | undefined): NgDictionary {
+  if (legRole === 'active') return { DTLS: 'passive' };
+  if (legRole === 'passive') return { DTLS: 'active' };
+  return {};
 }
