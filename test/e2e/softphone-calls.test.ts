@@ -5,21 +5,19 @@
 // through rtpengine. Then hold and resume with the hold button, DTMF from the in-call keypad
 // (alice picked SIP INFO in the advanced settings, so bob's page can tell which digits arrived),
 // hang-up, and a rejected call. Steps build on each other: a broken step skips the rest.
-// Screenshots of the main screens go to docs/screenshots/.
+// Screenshots of the main screens go to tmp/screenshots/ (docs/screenshots/ with VOIPLAB_UPDATE_SCREENSHOTS=1).
 
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { rtpengineMedia, startHarness, type IpbxHarness } from '../helpers/ipbx-harness.ts';
 import { freeTcpPort, softphoneUrl } from '../helpers/softphone-ipbx.ts';
-import { SoftphonePage } from '../helpers/softphone-page.ts';
+import { SCREENSHOTS, SoftphonePage } from '../helpers/softphone-page.ts';
 
 const ALICE = { user: '1001', password: 'alice-secret-1001', displayName: 'Alice', toneHz: 1000 };
 const BOB = { user: '1002', password: 'bob-secret-1002', displayName: 'Bob', toneHz: 1500 };
 /** Chromium, getUserMedia, ICE and DTLS on a loaded 2-core machine: generous, but bounded. */
 const CALL_SETUP_MS = 20_000;
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
 void describe('softphone: two users sign in, call, talk, hold, send DTMF (IPBX with rtpengine, WSS)', () => {
   let harness: IpbxHarness | undefined;

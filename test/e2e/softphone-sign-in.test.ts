@@ -7,13 +7,11 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { startHarness, type IpbxHarness } from '../helpers/ipbx-harness.ts';
 import { freeTcpPort, softphoneUrl } from '../helpers/softphone-ipbx.ts';
-import { SoftphonePage } from '../helpers/softphone-page.ts';
+import { SCREENSHOTS, SoftphonePage } from '../helpers/softphone-page.ts';
 
 const ALICE = { user: '1001', password: 'alice-secret-1001', displayName: 'Alice' };
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 /** The IPBX back after a restart, and the phone's back-off (0.5, 1, 2, 4 s…) catching it. */
 const RECONNECT_MS = 20_000;
 

@@ -8,16 +8,14 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { rtpengineMedia, startHarness, type IpbxHarness } from '../helpers/ipbx-harness.ts';
 import { freeTcpPort, softphoneUrl } from '../helpers/softphone-ipbx.ts';
-import { SoftphonePage } from '../helpers/softphone-page.ts';
+import { SCREENSHOTS, SoftphonePage } from '../helpers/softphone-page.ts';
 
 const ALICE = { user: '1001', password: 'alice-secret-1001', displayName: 'Alice', toneHz: 1000 };
 const BOB = { user: '1002', password: 'bob-secret-1002', displayName: 'Bob', toneHz: 1500 };
 const CAROL = { user: '1003', password: 'carol-secret-1003', displayName: 'Carol', toneHz: 2000 };
 const CALL_SETUP_MS = 20_000;
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
 void describe('softphone: blind and attended transfer, call waiting and swap (IPBX with rtpengine, WSS)', () => {
   let harness: IpbxHarness | undefined;

@@ -3,6 +3,7 @@
 // (window.voiplab). One Chromium per phone: the fake microphone file is per process. Every
 // wait is bounded, and a failure says what the phone showed: state, error, console, SIP trace.
 
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
 import type { CallSnapshot, HeardAudio, PhoneSnapshot, VoiplabApi } from '../../softphone/src/automation/voiplab-api-types.ts';
 import { CHROMIUM, CHROMIUM_ARGS, sleep, spkiHash, withoutBody, withTimeout } from './browser-phone.ts';
@@ -21,6 +22,13 @@ const TONE_TOLERANCE_HZ = 50;
 const MIN_TONE_LEVEL_DB = -45;
 const CONSOLE_LINES_KEPT = 40;
 const TRACE_MESSAGES_IN_FAILURES = 8;
+
+/**
+ * Where the softphone tests put their screenshots (test artifacts): tmp/screenshots/, or the
+ * documentation's docs/screenshots/ when VOIPLAB_UPDATE_SCREENSHOTS is set, so a test run does not
+ * rewrite tracked images. Ends with a slash.
+ */
+export const SCREENSHOTS = fileURLToPath(new URL(process.env['VOIPLAB_UPDATE_SCREENSHOTS'] === undefined ? '../../tmp/screenshots/' : '../../docs/screenshots/', import.meta.url));
 
 export interface SoftphoneLaunchOptions {
   /** Names the phone in failure messages. */
