@@ -6,6 +6,7 @@
 //   npm run bench -- ipbx --registrations 10000 --call-concurrency 25,50,100,200
 //   npm run bench -- ipbx --profile            (bench/results/ipbx-profile.json)
 //   npm run bench -- media --levels 10,25,50 --hold 20
+//   npm run bench -- scenarios --parallel 1,2,4 --rounds 3
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { runIpbxBench, runIpbxProfile, summarizeIpbxBench, summarizeIpbxProfile, type IpbxBenchOptions, type TargetName } from './ipbx-bench.ts';
 import { runParserBench, summarizeParserBench, type ParserBenchOptions } from './parser-bench.ts';
 import { runMediaBench, summarizeMediaBench, type MediaBenchOptions, type MediaCase } from './media-bench.ts';
+import { runScenariosBench, summarizeScenariosBench, type ScenariosBenchOptions } from './scenarios-bench.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -28,6 +30,7 @@ interface BenchOptions {
   parser: Partial<ParserBenchOptions>;
   ipbx: Partial<IpbxBenchOptions>;
   media: Partial<MediaBenchOptions>;
+  scenarios: Partial<ScenariosBenchOptions>;
 }
 
 interface Bench {
@@ -59,6 +62,13 @@ const BENCHES: readonly Bench[] = [
     run: async (options) => {
       const result = await runMediaBench(options.media);
       return { result, summary: summarizeMediaBench(result) };
+    },
+  },
+  {
+    name: 'scenarios',
+    run: async (options) => {
+      const result = await runScenariosBench(options.scenarios);
+      return { result, summary: summarizeScenariosBench(result) };
     },
   },
 ];
@@ -109,6 +119,8 @@ async function main(): Promise<void> {
       hold: { type: 'string' },
       'call-rate': { type: 'string' },
       cases: { type: 'string' },
+      // scenarios (and --rounds)
+      parallel: { type: 'string' },
     },
   });
   const parser: Partial<ParserBenchOptions> = {};
@@ -153,13 +165,18 @@ async function main(): Promise<void> {
     budgetMs: budget === undefined ? undefined : budget * 1000,
   });
 
+  const scenarios: Partial<ScenariosBenchOptions> = defined({
+    parallel: values.parallel?.split(',').map((c) => count('parallel', c.trim()) ?? 1),
+    rounds: rounds === undefined ? undefined : Math.round(rounds),
+  });
+
   const unknown = positionals.filter((p) => !BENCHES.some((b) => b.name === p));
   if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`);
   const selected = positionals.length === 0 ? BENCHES : BENCHES.filter((b) => positionals.includes(b.name));
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   for (const bench of selected) {
-    const { result, summary, file: name } = await bench.run({ parser, ipbx, media });
+    const { result, summary, file: name } = await bench.run({ parser, ipbx, media, scenarios });
     const file = join(RESULTS_DIR, name ?? `${bench.name}.json`);
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
     console.log(summary.join('\n'));
