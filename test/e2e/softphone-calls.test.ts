@@ -87,7 +87,8 @@ void describe('softphone: two users sign in, call, talk, hold, send DTMF (IPBX w
 
   void it('the audio section lists the microphone and its level meter moves with the fake tone', (t) => step(t, async (a) => {
     await a.page.locator('[data-testid="audio-devices"] > summary').click();
-    await a.page.waitForFunction(() => (document.querySelector<HTMLMeterElement>('[data-testid="microphone-level"]')?.value ?? 0) > 0.05, undefined, { timeout: 10_000 });
+    // A string: it runs in the page, whose DOM types this Node-side file does not have.
+    await a.page.waitForFunction('(document.querySelector(\'[data-testid="microphone-level"]\')?.value ?? 0) > 0.05', undefined, { timeout: 10_000 });
     assert.ok(await a.control('microphone-select').locator('option').count() >= 1);
     await a.page.locator('[data-testid="audio-devices"] > summary').click();
   }));

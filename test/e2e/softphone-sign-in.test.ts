@@ -82,7 +82,7 @@ void describe('softphone: serving, sign-in errors, languages, reconnection (IPBX
       await page.goto(`https://127.0.0.1:${https.port}/phone/`);
       await page.waitForFunction(() => 'voiplab' in globalThis, undefined, { timeout: 15_000 });
       assert.equal(await page.locator('[data-testid="server"]').inputValue(), `wss://127.0.0.1:${wssPort}`);
-      assert.equal(await page.evaluate(() => window.isSecureContext), true);
+      assert.equal(await page.evaluate('window.isSecureContext'), true, 'the https page is a secure context');
     } finally {
       await context.close();
     }

@@ -15,10 +15,10 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
 import type {
   CallSnapshot, CallState, DtmfOptions, HeardAudio, MediaRoute, PhoneApi, PhoneSnapshot, RegisterOptions, RegistrationSnapshot, RegistrationState,
-} from '../e2e/browser-phone/page-main.ts';
+} from '../e2e/browser-phone/phone-api.ts';
 import { silenceWav, toneWav } from './tones.ts';
 
-export type { CallSnapshot, CallState, DtmfOptions, HeardAudio, MediaEndpoint, MediaRoute, PhoneSnapshot, RegisterOptions, RegistrationSnapshot, RegistrationState } from '../e2e/browser-phone/page-main.ts';
+export type { CallSnapshot, CallState, DtmfOptions, HeardAudio, MediaEndpoint, MediaRoute, PhoneSnapshot, RegisterOptions, RegistrationSnapshot, RegistrationState } from '../e2e/browser-phone/phone-api.ts';
 
 export const CHROMIUM = process.env['VOIPLAB_CHROMIUM'] ?? '/usr/bin/chromium';
 const PAGE_DIR = fileURLToPath(new URL('../e2e/browser-phone/', import.meta.url));
