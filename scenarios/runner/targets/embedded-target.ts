@@ -81,7 +81,7 @@ export async function startEmbeddedTarget(scenario: Scenario): Promise<ScenarioT
     api: async (path) => {
       const response = await fetch(apiBase + path, { headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(5000) });
       if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
-      return (await response.json()) as unknown;
+      return await response.json();
     },
     close: cleanUp,
   };
