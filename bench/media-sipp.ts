@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SIPP_BUFFER_BYTES, SIPP_DIR, callArgs, parseStats, significantErrors, type SippOutcome, type SippRunOptions } from './sipp/sipp-run.ts';
+import { SIPP_BUFFER_BYTES, SIPP_DIR, callArgs, outcomeOf, type SippOutcome, type SippRunOptions } from './sipp/sipp-run.ts';
 
 /** SippRunOptions, plus media; `dir` is also SIPp's working folder (rtp_stream files are looked up there). */
 export interface MediaSippOptions extends SippRunOptions {
@@ -73,26 +73,8 @@ export function runMediaSipp(o: MediaSippOptions): MediaSippProcess {
   const child = spawn('sipp', args, { cwd: o.dir, stdio: ['ignore', 'ignore', 'pipe'] });
   if (child.pid === undefined) throw new Error('sipp did not start (is it installed? Debian: sip-tester)');
   const pid = child.pid;
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    if (stderr.length < 8192) stderr += d.toString();
-  });
   const alive = () => child.exitCode === null && child.signalCode === null;
-  let killTimer: NodeJS.Timeout | undefined = setTimeout(() => child.kill('SIGKILL'), (o.timeoutS + 5) * 1000);
-  const done = new Promise<SippOutcome>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(killTimer);
-      killTimer = undefined;
-      resolve({
-        code, signal,
-        stats: existsSync(statFile) ? parseStats(readFileSync(statFile, 'utf8')) : undefined,
-        errors: existsSync(errorFile) ? significantErrors(readFileSync(errorFile, 'utf8')).slice(0, 4000) : '',
-        stderr,
-        wallMs: Date.now() - startedAt,
-      });
-    });
-  });
+  const done = outcomeOf(child, o.timeoutS, statFile, errorFile, startedAt);
   let dumpsRequested = 0;
   const requestDump = () => {
     dumpsRequested++;

@@ -2,7 +2,8 @@
 // with its statistics file (-trace_stat) read back at the end. The bench reads SIPp's CPU time
 // itself (procfs), from the PID given here.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +62,31 @@ export function callArgs(o: SippRunOptions): string[] {
   return args;
 }
 
+/**
+ * What a SIPp process ends with: its statistics, its significant errors and the start of its
+ * stderr; killed 5 s after its own -timeout if it is still there.
+ */
+export function outcomeOf(child: ChildProcessByStdio<null, null, Readable>, timeoutS: number, statFile: string, errorFile: string, startedAt: number): Promise<SippOutcome> {
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    if (stderr.length < 8192) stderr += d.toString();
+  });
+  const killTimer = setTimeout(() => child.kill('SIGKILL'), (timeoutS + 5) * 1000);
+  return new Promise<SippOutcome>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(killTimer);
+      resolve({
+        code, signal,
+        stats: existsSync(statFile) ? parseStats(readFileSync(statFile, 'utf8')) : undefined,
+        errors: existsSync(errorFile) ? significantErrors(readFileSync(errorFile, 'utf8')).slice(0, 4000) : '',
+        stderr,
+        wallMs: Date.now() - startedAt,
+      });
+    });
+  });
+}
+
 export interface SippStats {
   created: number;
   successful: number;
@@ -114,25 +140,7 @@ export function runSipp(o: SippRunOptions): SippProcess {
   const child = spawn('sipp', args, { cwd: o.dir, stdio: ['ignore', 'ignore', 'pipe'] });
   if (child.pid === undefined) throw new Error('sipp did not start (is it installed? Debian: sip-tester)');
   const pid = child.pid;
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    if (stderr.length < 8192) stderr += d.toString();
-  });
-  let killTimer: NodeJS.Timeout | undefined = setTimeout(() => child.kill('SIGKILL'), (o.timeoutS + 5) * 1000);
-  const done = new Promise<SippOutcome>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(killTimer);
-      killTimer = undefined;
-      resolve({
-        code, signal,
-        stats: existsSync(statFile) ? parseStats(readFileSync(statFile, 'utf8')) : undefined,
-        errors: existsSync(errorFile) ? significantErrors(readFileSync(errorFile, 'utf8')).slice(0, 4000) : '',
-        stderr,
-        wallMs: Date.now() - startedAt,
-      });
-    });
-  });
+  const done = outcomeOf(child, o.timeoutS, statFile, errorFile, startedAt);
   return {
     pid,
     done,
