@@ -22,6 +22,9 @@ import {
   DigestServer, SipStack, TransportLayer, systemClock, type BoundEndpoint, type IncomingRequest, type ListenerOptions,
 } from './sip/index.ts';
 import { openDatabase } from './store/open-database.ts';
+import { SqliteQueueStore } from './store/sqlite-queue-store.ts';
+import { QueueService } from './queues/queue-service.ts';
+import { queueMetrics } from './queues/queue-metrics.ts';
 import { SqliteBindingStore } from './store/sqlite-binding-store.ts';
 import { SqliteCdrStore } from './store/sqlite-cdr-store.ts';
 import { SqliteRecordingStore } from './store/sqlite-recording-store.ts';
@@ -125,14 +128,29 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
   const registrar = new Registrar({
     accounts: configService.accounts, location, digest, guard, policy: () => config().security.registration,
   });
+  // The queues ask the B2BUA who is in a call; the B2BUA carries out the queues' calls.
+  let inCall: (extension: string) => boolean = () => false;
+  const queues = new QueueService({
+    queues: () => config().queues,
+    isBusy: (extension) => inCall(extension),
+    isAccount: (extension) => configService.accounts.get(extension) !== undefined,
+    isReachable: (extension) => configService.accounts.get(extension)?.enabled === true && location.lookup(extension).length > 0,
+    store: new SqliteQueueStore(db), events, clock: stack.clock,
+    report: (err) => log(`queues: ${err instanceof Error ? err.message : String(err)}`),
+  });
   const b2bua = new B2bua({
     stack, domain: initial.domain, accounts: configService.accounts, location,
     router: { route: (number: string) => router.route(number) },
     authenticator: new DigestAuthenticator({ digest, accounts: configService.accounts, guard }),
     media: media.hook, promptFile: (prompt) => media.promptFile(prompt), events, cdrs,
     groups: () => config().groups,
+    queues,
     noAnswerTimeoutMs: initial.calls.noAnswerTimeout * 1000,
   });
+  inCall = (extension) => b2bua.isInCall(extension);
+  // A member registering (or its registration expiring) changes who can be rung.
+  const pokeQueues = () => queues.poke();
+  events.on('registration', pokeQueues);
   media.onDtmf((event) => b2bua.relayRtpDigit(event));
   media.onSessionsLost((callIds, reason) => {
     const ended = b2bua.endForLostMedia(callIds);
@@ -166,6 +184,7 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
   const metrics = () => ({
     registrations: location.size,
     calls_active: b2bua.list().length,
+    ...queueMetrics(queues.snapshot()),
     bans_active: guard.bans().length,
     sip_messages_received_total: perTransport((c) => c.received),
     sip_messages_sent_total: perTransport((c) => c.sent),
@@ -176,7 +195,7 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
   try {
     for (const l of initial.http.listeners) {
       const app = buildApp({
-        config: configService, registrations: location, calls: b2bua, cdrs, events, adminToken: options.adminToken,
+        config: configService, registrations: location, calls: b2bua, cdrs, events, queues, adminToken: options.adminToken,
         metrics, version: VERSION, corsOrigins: initial.http.corsOrigins, log, sipListeners: () => sipEndpoints,
         ...(recordings === undefined ? {} : { recordings }),
         ...(l.protocol === 'https' ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}),
@@ -190,6 +209,7 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
     flowKeeper.close();
     await Promise.all(apps.map((a) => a.close()));
     b2bua.close();
+    queues.close();
     await media.close();
     await recordings?.close();
     await stack.close();
@@ -206,6 +226,8 @@ export async function startIpbx(options: IpbxOptions): Promise<RunningIpbx> {
     close: () => {
       closing ??= (async () => {
         configService.off('changed', onChanged);
+        events.off('registration', pokeQueues);
+        queues.close();
         flowKeeper.close();
         await Promise.all(apps.map((a) => a.close()));
         b2bua.close();

@@ -53,6 +53,10 @@ say en queue-full 'All our agents are busy and the queue is full. Please call ag
 say en recording-notice 'This call may be recorded.'
 say en minutes 'minutes'
 say en seconds 'seconds'
+say en agent-logged-in 'Agent logged in.'
+say en agent-logged-out 'Agent logged out.'
+say en agent-paused 'Agent paused.'
+say en agent-unpaused 'Agent available.'
 n=0
 for word in zero one two three four five six seven eight nine; do
   say en "digit-$n" "$word"
@@ -67,6 +71,10 @@ say fr invalid-number "Le numéro que vous avez composé n'est pas valide."
 say fr goodbye 'Au revoir.'
 say fr queue-position "Vous êtes l'appelant numéro"
 say fr queue-wait "Votre temps d'attente estimé est de"
+say fr agent-logged-in 'Agent connecté.'
+say fr agent-logged-out 'Agent déconnecté.'
+say fr agent-paused 'Agent en pause.'
+say fr agent-unpaused 'Agent disponible.'
 say fr queue-full "Tous nos conseillers sont occupés et la file d'attente est pleine. Veuillez rappeler plus tard."
 say fr recording-notice 'Cet appel peut être enregistré.'
 say fr minutes 'minutes'

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { CallControl } from '../b2bua/call-control.ts';
 import type { ConfigService } from '../config/config-service.ts';
 import type { IpbxEvents } from '../events/ipbx-events.ts';
+import type { QueueService } from '../queues/queue-service.ts';
 import type { RecordingArchive } from '../media/recording/recording-archive.ts';
 import type { Binding } from '../registrar/binding.ts';
 import type { CdrStore } from '../store/cdr-store.ts';
@@ -20,6 +21,8 @@ export interface ApiDeps {
   /** Call recordings (media mode rtpengine); without it the /recordings routes are not served. */
   recordings?: RecordingArchive | undefined;
   events: IpbxEvents;
+  /** The call queues' live state and agent operations; without it the /queues routes are not served. */
+  queues?: QueueService | undefined;
   /** Bearer token for /api/v1/* and /metrics; at least 16 characters (as in the config schema). */
   adminToken: string;
   metrics: () => MetricValues;

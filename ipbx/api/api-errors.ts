@@ -8,6 +8,10 @@ export const API_ERROR_CODES = {
   IPBX_API_UNAUTHORIZED: { status: 401, meaning: 'No `Authorization: Bearer <admin token>` header, or a wrong token (the events WebSocket also takes `?token=`).' },
   IPBX_API_NOT_FOUND: { status: 404, meaning: 'No API route has this method and path.' },
   IPBX_CALL_NOT_FOUND: { status: 404, meaning: 'No active call has this id (it may have ended).' },
+  IPBX_QUEUE_NOT_FOUND: { status: 404, meaning: 'No queue has this name (`queues` in the config).' },
+  IPBX_QUEUE_AGENT_NOT_ALLOWED: { status: 403, meaning: 'The account is not in the queue\'s `agents` list, so it cannot log in as an agent there.' },
+  IPBX_QUEUE_STATIC_MEMBER: { status: 409, meaning: 'A static member (the queue\'s `members`) is always logged in: it cannot log in or out, only pause.' },
+  IPBX_QUEUE_NOT_LOGGED_IN: { status: 409, meaning: 'The agent is not logged in to the queue, so it cannot pause or log out.' },
   IPBX_API_UPGRADE_REQUIRED: { status: 426, meaning: '`GET /api/v1/events` was called without a WebSocket upgrade.' },
   IPBX_API_INTERNAL: { status: 500, meaning: 'An unexpected failure; details are logged, never sent to the client.' },
   // Thrown by buildApp() to the composition root, never answered over HTTP (hence no status).
@@ -33,6 +37,7 @@ export function isConfigErrorCode(code: unknown): code is ConfigErrorCode {
 export function errorWord(status: number): string {
   switch (status) {
     case 401: return 'unauthorized';
+    case 403: return 'forbidden';
     case 404: return 'not_found';
     case 409: return 'conflict';
     case 413: return 'payload_too_large';

@@ -14,6 +14,7 @@ import { createErrorHandler, toErrorAnswer } from './error-handler.ts';
 import { EventHub } from './event-hub.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerSoftphoneRoutes } from './routes/softphone.ts';
+import { registerWallboardRoutes } from './routes/wallboard.ts';
 import { createValidatorCompiler } from './validator-compiler.ts';
 
 const MIN_TOKEN_LENGTH = 16;
@@ -92,5 +93,6 @@ export function buildApp(deps: ApiDeps): ApiApp {
   });
   // The browser softphone at /phone/: public pages, outside the token-protected scopes.
   registerSoftphoneRoutes(api, deps);
+  registerWallboardRoutes(api);
   return app;
 }

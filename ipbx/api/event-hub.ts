@@ -20,7 +20,7 @@ export interface EventHubOptions {
 }
 
 type EventName = keyof IpbxEventMap;
-const EVENT_NAMES: readonly EventName[] = ['registration', 'call', 'cdr'];
+const EVENT_NAMES: readonly EventName[] = ['registration', 'call', 'cdr', 'queue'];
 
 export class EventHub {
   readonly #events: IpbxEvents;

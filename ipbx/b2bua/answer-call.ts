@@ -8,11 +8,60 @@ import type { B2buaContext } from './b2bua-context.ts';
 import type { Call } from './call.ts';
 import { CallStates } from './call-state.ts';
 import type { Fork } from './fork.ts';
+import type { Leg } from './leg.ts';
 import { watchAck } from './ack-watch.ts';
 import { startDtmfTranslation } from './dtmf-translation.ts';
 import { ALLOW } from './sip-helpers.ts';
 
 export async function answerCall(ctx: B2buaContext, call: Call, fork: Fork, response: SipResponse): Promise<void> {
+  const a = call.a;
+  const bridged = await bridgeCallee(ctx, call, fork, response);
+  if (bridged === undefined) return;
+  const { b, body, seq } = bridged;
+  // The caller may have cancelled while the 2xx was on its way: the callee's session is hung up.
+  if (call.ended || call.invite.finalResponse !== undefined || call.invite.cancelled) {
+    b.bye();
+    return;
+  }
+  join(ctx, call, b, fork);
+  a.dialog.transition(DialogState.Confirmed);
+  // No await since the check above: the caller's INVITE is still unanswered.
+  const ok = call.invite.respond(response.status, {
+    reason: response.reason,
+    headers: [['Contact', a.dialog.localContact.toString()], ['Allow', ALLOW]],
+    ...(body.length > 0 ? { body, contentType: 'application/sdp' } : {}),
+  });
+  a.awaitingAck = { seq: call.invite.request.cseq.seq, relayTo: call.lateOffer ? { leg: b, seq } : undefined };
+  watchAck(ctx, call, a, ok);
+  call.moveTo(CallStates.Answered);
+  startDtmfTranslation(ctx, call).catch((err: unknown) => ctx.report(err));
+}
+
+/**
+ * Connects the answering callee to a caller the IPBX answered itself (a queue, an announcement):
+ * the caller keeps its session with rtpengine, whose ports for it do not change when its stream
+ * is given to the callee instead of the player, so the caller needs no re-INVITE; what played to
+ * it (music on hold, a prompt) stops.
+ */
+export async function connectAnswered(ctx: B2buaContext, call: Call, fork: Fork, response: SipResponse): Promise<void> {
+  const bridged = await bridgeCallee(ctx, call, fork, response);
+  if (bridged === undefined) return;
+  const { b } = bridged;
+  try {
+    await ctx.media.stop(call.a.mediaInfo(call.id));
+  } catch (err) {
+    ctx.report(err);
+  }
+  if (call.ended) {
+    b.bye();
+    return;
+  }
+  join(ctx, call, b, fork);
+  startDtmfTranslation(ctx, call).catch((err: unknown) => ctx.report(err));
+}
+
+/** Acknowledges the callee's 2xx and puts its SDP through the media hook; undefined when that failed (the callee is hung up, the error thrown). */
+async function bridgeCallee(ctx: B2buaContext, call: Call, fork: Fork, response: SipResponse): Promise<{ b: Leg; body: Buffer; seq: number } | undefined> {
   const b = fork.legFor(response);
   const seq = fork.invite.cseq.seq;
   const a = call.a;
@@ -35,26 +84,16 @@ export async function answerCall(ctx: B2buaContext, call: Call, fork: Fork, resp
     b.bye();
     throw err;
   }
-  // The caller may have cancelled while the 2xx was on its way: the callee's session is hung up.
-  if (call.ended || call.invite.finalResponse !== undefined || call.invite.cancelled) {
-    b.bye();
-    return;
-  }
+  return { b, body, seq };
+}
+
+/** Each leg becomes the other's peer; the callee's dialog joins the call. */
+function join(ctx: B2buaContext, call: Call, b: Leg, fork: Fork): void {
   call.b = b;
-  b.peer = a;
-  a.peer = b;
+  call.answeredBy = fork.ring.extension;
+  b.peer = call.a;
+  call.a.peer = b;
   ctx.dialogs.add(b, call);
-  a.dialog.transition(DialogState.Confirmed);
-  // No await since the check above: the caller's INVITE is still unanswered.
-  const ok = call.invite.respond(response.status, {
-    reason: response.reason,
-    headers: [['Contact', a.dialog.localContact.toString()], ['Allow', ALLOW]],
-    ...(body.length > 0 ? { body, contentType: 'application/sdp' } : {}),
-  });
-  a.awaitingAck = { seq: call.invite.request.cseq.seq, relayTo: call.lateOffer ? { leg: b, seq } : undefined };
-  watchAck(ctx, call, a, ok);
-  call.moveTo(CallStates.Answered);
-  startDtmfTranslation(ctx, call).catch((err: unknown) => ctx.report(err));
 }
 
 /** The dialplan rule, the caller's account or the answering account asks for a recording. */

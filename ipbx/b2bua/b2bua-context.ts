@@ -3,6 +3,7 @@
 
 import type { AccountDirectory } from '../accounts/account.ts';
 import type { GroupConfig } from '../config/config-schema.ts';
+import type { QueueService } from '../queues/queue-service.ts';
 import type { LocationLookup } from '../registrar/binding.ts';
 import type { Router } from '../router/route-target.ts';
 import type { Clock, SipStack } from '../sip/index.ts';
@@ -18,6 +19,8 @@ export interface B2buaContext extends LegIo {
   router: Router;
   media: MediaHook;
   groups: () => GroupConfig[];
+  /** The call queues; undefined when the IPBX runs without them (tests of other parts). */
+  queues: QueueService | undefined;
   clock: Clock;
   noAnswerTimeoutMs: number;
   dialogs: DialogTable;

@@ -10,6 +10,7 @@ import type { GroupConfig } from '../config/config-schema.ts';
 import type { IpbxEvents } from '../events/ipbx-events.ts';
 import type { LocationLookup } from '../registrar/binding.ts';
 import type { RequestAuthenticator } from '../registrar/request-authenticator.ts';
+import type { QueueService } from '../queues/queue-service.ts';
 import type { Router } from '../router/route-target.ts';
 import type { CdrStore } from '../store/cdr-store.ts';
 import { randomToken, type Clock, type IncomingRequest, type SipStack } from '../sip/index.ts';
@@ -43,6 +44,8 @@ export interface B2buaOptions {
   cdrs: CdrStore;
   /** Read on every call, so a config reload applies to the next call. */
   groups: () => GroupConfig[];
+  /** The call queues (dialplan `queue` and `queue-agent` actions); without them those actions fail. */
+  queues?: QueueService | undefined;
   /** How long an account rings before the caller gets 480 (config `calls.noAnswerTimeout`). */
   noAnswerTimeoutMs: number;
   clock?: Clock;
@@ -91,6 +94,7 @@ export class B2bua implements CallControl {
       router: options.router,
       media: options.media,
       groups: options.groups,
+      queues: options.queues,
       clock: options.clock ?? options.stack.clock,
       noAnswerTimeoutMs: options.noAnswerTimeoutMs,
       dialogs: new DialogTable(),
@@ -186,6 +190,8 @@ export class B2bua implements CallControl {
     call.onEnd((end) => {
       this.#calls.delete(call.id);
       this.#byInvite.delete(key);
+      // Whoever was in this call may now take a queue's call.
+      this.#ctx.queues?.poke();
       try {
         tearDown(this.#ctx, { events: this.#events, cdrs: this.#cdrs }, call, end);
       } catch (err) {
@@ -214,6 +220,14 @@ export class B2bua implements CallControl {
 
   list(): ActiveCall[] {
     return [...this.#calls.values()].map((c) => c.toActiveCall());
+  }
+
+  /** The account is a party of a call in progress (calling, or having answered one). */
+  isInCall(extension: string): boolean {
+    for (const call of this.#calls.values()) {
+      if (!call.ended && (call.caller.extension === extension || call.answeredBy === extension)) return true;
+    }
+    return false;
   }
 
   /** BYE on both legs of an answered call; 487 to the caller and CANCEL to the forks while ringing. */

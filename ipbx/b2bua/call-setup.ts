@@ -4,8 +4,12 @@
 
 import type { RouteDecision } from '../router/route-target.ts';
 import type { SipResponse } from '../sip/index.ts';
-import { announce } from './announcement.ts';
-import { answerCall } from './answer-call.ts';
+import { announce, playToEnd } from './announcement.ts';
+import { answerCall, connectAnswered } from './answer-call.ts';
+import type { EndCause } from './end-cause.ts';
+import { answeredLocally } from './local-answer.ts';
+import { runAgentCode } from './queue-agent-code.ts';
+import { waitInQueue } from './queue-call.ts';
 import { callNeedsInjection } from './dtmf-translation.ts';
 import type { B2buaContext } from './b2bua-context.ts';
 import type { Call } from './call.ts';
@@ -40,8 +44,26 @@ export async function setUpCall(ctx: B2buaContext, call: Call, decision: RouteDe
     if (plan.kind === 'announce') {
       const goOn = await announce(ctx, call, plan);
       if (!goOn || plan.next === undefined || fallbacks >= MAX_FALLBACKS) return;
-      call.moveTo(CallStates.Routing);
+      toRouting(call);
       current = ctx.router.route(plan.next);
+      continue;
+    }
+    if (plan.kind === 'queue-agent') {
+      await runAgentCode(ctx, call, plan);
+      return;
+    }
+    if (plan.kind === 'queue') {
+      const exit = await waitInQueue(ctx, call, plan);
+      if (exit.kind === 'done') return;
+      if (exit.kind === 'refused') {
+        finishUnanswered(call, exit.candidate, []);
+        return;
+      }
+      if (exit.kind === 'hangup' || fallbacks >= MAX_FALLBACKS) {
+        await hangUpWithPrompt(ctx, call, exit.kind === 'hangup' ? exit : { prompt: 'unavailable', cause: 'no-answer' });
+        return;
+      }
+      current = ctx.router.route(exit.number);
       continue;
     }
     if (ctx.media.bridgesMedia && !call.dtmfInjection && callNeedsInjection(ctx, call, plan.steps.flatMap((step) => step.targets))) {
@@ -52,7 +74,7 @@ export async function setUpCall(ctx: B2buaContext, call: Call, decision: RouteDe
     if (result === 'done') return;
     tried.push(...result);
     if (plan.fallback === undefined || fallbacks >= MAX_FALLBACKS || call.ended) break;
-    call.moveTo(CallStates.Routing);
+    toRouting(call);
     current = ctx.router.route(plan.fallback);
   }
   const best = selectBest(tried) ?? NO_ANSWER;
@@ -68,7 +90,9 @@ async function ring(ctx: B2buaContext, call: Call, plan: Extract<RoutePlan, { ki
     const outcome = await ringStep(ctx, call, step, hooks);
     switch (outcome.kind) {
       case 'answered':
-        await answerCall(ctx, call, outcome.fork, outcome.response);
+        // A caller the IPBX answered itself (sent on by a queue) is connected without a new answer.
+        if (answeredLocally(call)) await connectAnswered(ctx, call, outcome.fork, outcome.response);
+        else await answerCall(ctx, call, outcome.fork, outcome.response);
         return 'done';
       case 'ended':
         return 'done';
@@ -89,6 +113,25 @@ function failureHeaders(best: FinalCandidate): Array<[string, string]> {
   if (response === undefined) return [];
   const names = best.status >= 300 && best.status < 400 ? [...RELAYED_FAILURE_HEADERS, 'Contact'] : RELAYED_FAILURE_HEADERS;
   return names.flatMap((name) => response.headers.getAll(name).map((value): [string, string] => [name, value]));
+}
+
+/** A call routed again (a fallback, an announcement's next number); one the IPBX answered stays answered. */
+function toRouting(call: Call): void {
+  if (!answeredLocally(call)) call.moveTo(CallStates.Routing);
+}
+
+/** The IPBX tells an answered caller why it hangs up (a queue with no overflow number), then does. */
+async function hangUpWithPrompt(ctx: B2buaContext, call: Call, end: { prompt: string; cause: EndCause }): Promise<void> {
+  if (!answeredLocally(call)) {
+    finishUnanswered(call, { status: 480, reason: 'Temporarily Unavailable', cause: end.cause, local: false }, []);
+    return;
+  }
+  const file = ctx.promptFile(end.prompt);
+  if (file !== undefined && !call.ended) {
+    await ctx.media.stop(call.a.mediaInfo(call.id));
+    await playToEnd(ctx, call, file);
+  }
+  call.finish({ cause: end.cause, status: 200, by: 'system' });
 }
 
 /** The caller's final failure response, and the end of the call. */

@@ -50,6 +50,8 @@ export class Call {
   callee: string;
   readonly startedAt: number;
   answeredAt: number | null = null;
+  /** The account that answered on side b (undefined: an external number, or not answered). */
+  answeredBy: string | undefined;
   /** The dialplan rule that routed it asks for a recording. */
   recordRequested = false;
   /** rtpengine may inject DTMF into its media (SIP INFO translation; see dtmf-translation.ts). */

@@ -33,9 +33,10 @@ export interface MediaHook {
   resume(held: MediaLegInfo): Promise<void>;
   /**
    * Answers `caller`'s offer on behalf of the IPBX itself (an announcement, a queue): the SDP to
-   * send it back, with media from a player leg of tag `playerTag`.
+   * send it back, with media from a player leg of tag `playerTag`. `keepsSending`: the caller will
+   * be connected to someone later, so the answer must not tell it to stop sending (recvonly).
    */
-  answerLocally(offer: Buffer, caller: MediaLegInfo, playerTag: string): Promise<Buffer>;
+  answerLocally(offer: Buffer, caller: MediaLegInfo, playerTag: string, keepsSending?: boolean): Promise<Buffer>;
   /** Plays a WAV file to `to`; resolves its duration in milliseconds once it started. */
   play(to: MediaLegInfo, file: string, repeat?: number): Promise<number>;
   /** Stops what `play` or `hold` started for `to`. */

@@ -25,8 +25,8 @@ export function relayMessage(ctx: B2buaContext, authenticator: RequestAuthentica
     incoming.respond(plan.status, { reason: plan.reason, headers: plan.headers });
     return;
   }
-  if (plan.kind === 'announce') {
-    // A prompt cannot be heard in a text message.
+  if (plan.kind === 'announce' || plan.kind === 'queue' || plan.kind === 'queue-agent') {
+    // A prompt cannot be heard in a text message, nor can a message wait in a queue.
     incoming.respond(488, { reason: 'Not Acceptable Here' });
     return;
   }

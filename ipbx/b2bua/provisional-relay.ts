@@ -7,11 +7,13 @@ import type { B2buaContext } from './b2bua-context.ts';
 import type { Call } from './call.ts';
 import { CallStates } from './call-state.ts';
 import type { Fork } from './fork.ts';
+import { answeredLocally } from './local-answer.ts';
 import { respondOnce } from './sip-helpers.ts';
 
 export function relayProvisional(ctx: B2buaContext, call: Call, fork: Fork, response: SipResponse): void {
   const status = response.status;
-  if (status <= 100 || status >= 200 || call.ended) return;
+  // A caller the IPBX answered itself (a queue's overflow) keeps hearing its music while this rings.
+  if (status <= 100 || status >= 200 || call.ended || answeredLocally(call)) return;
   // With a late offer the 183's SDP would be an offer the caller cannot answer before the 2xx.
   const withSdp = status === 183 && response.body.length > 0 && !call.lateOffer;
   const kind = withSdp ? `${status}+sdp` : String(status);

@@ -4,6 +4,7 @@
 // in-turn group, one for all members of a simultaneous group — and a fallback number.
 
 import type { GroupConfig } from '../config/config-schema.ts';
+import type { AgentOperation } from '../queues/queue-service.ts';
 import type { RouteDecision } from '../router/route-target.ts';
 import type { Binding } from '../registrar/binding.ts';
 import { SipUri, bareHost, parseUri, reasonPhrase, uriTransport, isSipUri, type SendTarget, type TransportProtocol, type Uri } from '../sip/index.ts';
@@ -41,7 +42,11 @@ export type RoutePlan =
   }
   | { kind: 'respond'; status: number; reason: string; cause: EndCause; headers: Array<[string, string]> }
   /** The IPBX answers with a prompt (announcement.ts); `next` is routed afterwards when given. */
-  | { kind: 'announce'; file: string; next: string | undefined };
+  | { kind: 'announce'; file: string; next: string | undefined }
+  /** The caller waits in a queue (queue-call.ts). */
+  | { kind: 'queue'; queue: string; priority: number }
+  /** A queue agent's feature code (queue-agent-code.ts). */
+  | { kind: 'queue-agent'; operation: AgentOperation; queue: string | undefined };
 
 type PlanContext = Pick<B2buaContext, 'accounts' | 'location' | 'groups' | 'domain' | 'noAnswerTimeoutMs' | 'media' | 'promptFile'>;
 
@@ -79,7 +84,10 @@ export function planRoute(decision: RouteDecision, ctx: PlanContext, caller: Cal
       return respond(302, 'rejected', 'Moved Temporarily', [['Contact', `<${contact}>`]]);
     }
     case 'queue':
-      return respond(501, 'failed', 'Queues Need The Media Plane');
+      if (!ctx.media.bridgesMedia) return respond(501, 'failed', 'Queues Need Media Mode rtpengine');
+      return { kind: 'queue', queue: action.queue, priority: action.priority ?? 0 };
+    case 'queue-agent':
+      return { kind: 'queue-agent', operation: action.operation, queue: action.queue };
     case 'announcement': {
       if (!ctx.media.bridgesMedia) return respond(501, 'failed', 'Announcements Need Media Mode rtpengine');
       const file = ctx.promptFile(action.prompt);
@@ -98,6 +106,11 @@ function groupPlan(ctx: PlanContext, group: GroupConfig, caller: CallerIdentity,
     ? perMember.map((targets) => ({ targets, timeoutMs, nobody: OFFLINE }))
     : [{ targets: perMember.flat(), timeoutMs, nobody: OFFLINE }];
   return { kind: 'ring', steps, fallback: group.fallback, continueAfterRefusal: true };
+}
+
+/** What ringing queue members means: each one's live bindings (an unregistered member rings nowhere). */
+export function queueMemberTargets(ctx: PlanContext, members: readonly string[]): RingTarget[] {
+  return members.flatMap((m) => (ctx.accounts.get(m)?.enabled === true ? bindingTargets(ctx, m) : []));
 }
 
 /** An account's live bindings, or an external member's URI. */

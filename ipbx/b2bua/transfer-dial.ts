@@ -52,8 +52,9 @@ export async function dialTransferTarget(ctx: B2buaContext, call: Call, dial: Tr
       tried.push({ status: plan.status, reason: plan.reason, cause: plan.cause, local: false });
       break;
     }
-    if (plan.kind === 'announce') {
-      // A transfer joins two parties; a number that only plays a prompt is not one.
+    if (plan.kind === 'announce' || plan.kind === 'queue' || plan.kind === 'queue-agent') {
+      // A transfer joins two parties; a number that plays a prompt or queues the caller is not one
+      // (a transfer into a queue would need the transferee answered by the IPBX: not done yet).
       tried.push({ status: 488, reason: 'Not Acceptable Here', cause: 'rejected', local: false });
       break;
     }

@@ -10,7 +10,7 @@ import { basename, dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Document } from 'yaml';
 import type { Account } from '../accounts/account.ts';
-import type { DialplanRule, GroupConfig, VoiplabConfig } from './config-schema.ts';
+import type { DialplanRule, GroupConfig, QueueConfig, VoiplabConfig } from './config-schema.ts';
 import type { AccountInput, AccountPatch, ConfigService, ConfigServiceEvents } from './config-service.ts';
 import { ConfigError, configError, formatIssue, type ConfigIssue } from './config-errors.ts';
 import { loadConfig, parseConfigText, type LoadedConfig } from './load-config.ts';
@@ -108,6 +108,13 @@ export class ConfigFileService extends EventEmitter<ConfigServiceEvents> impleme
     return this.#serial(async () => {
       await this.#syncFromDisk();
       await this.#apply((doc, config) => replaceList(doc, 'groups', groups, config.groups));
+    });
+  }
+
+  replaceQueues(queues: QueueConfig[]): Promise<void> {
+    return this.#serial(async () => {
+      await this.#syncFromDisk();
+      await this.#apply((doc, config) => replaceList(doc, 'queues', queues, config.queues));
     });
   }
 

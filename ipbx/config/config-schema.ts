@@ -56,10 +56,61 @@ export const GroupSchema = Type.Object({
   fallback: Type.Optional(Type.String({ minLength: 1 })),
 }, { additionalProperties: false });
 
+export const QUEUE_STRATEGIES = ['ringall', 'linear', 'leastrecent', 'fewestcalls', 'random', 'rrmemory'] as const;
+
+const Seconds = (max: number, description: string, fallback: number) => Type.Integer({ minimum: 0, maximum: max, default: fallback, description });
+
+export const QueueSchema = Type.Object({
+  name: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  /**
+   * Who rings (Asterisk app_queue's strategies): ringall every available member at once; linear in
+   * member order; leastrecent the member whose last queue call ended longest ago; fewestcalls the
+   * member who answered fewest; random; rrmemory round robin, starting after the last one called.
+   */
+  strategy: Type.Union(QUEUE_STRATEGIES.map((s) => Type.Literal(s)), { default: 'ringall' }),
+  /** Static members: extensions of accounts, always logged in (they can pause). */
+  members: Type.Array(Extension, { default: [], uniqueItems: true }),
+  /** Accounts allowed to log in and out as dynamic agents (feature codes or the API); any account when absent. */
+  agents: Type.Optional(Type.Array(Extension, { uniqueItems: true })),
+  memberTimeout: Seconds(600, 'seconds a member rings before the next attempt', 15),
+  retryDelay: Seconds(600, 'seconds a caller waits after an unanswered attempt before the next one', 2),
+  wrapUp: Seconds(3600, 'seconds a member gets after a queue call before being offered another', 0),
+  /** Waiting callers beyond which new callers overflow (0: no limit). */
+  maxCallers: Seconds(10_000, 'waiting callers beyond which new callers overflow (0: no limit)', 0),
+  /** Seconds a caller may wait before overflowing (0: no limit). */
+  maxWait: Seconds(86_400, 'seconds a caller may wait before overflowing (0: no limit)', 0),
+  /** Callers join when no member is logged in and unpaused; false sends them to overflow.empty at once. */
+  joinWhenEmpty: Type.Boolean({ default: true }),
+  /** Waiting callers leave (to overflow.empty) when the last available member logs out or pauses. */
+  leaveWhenEmpty: Type.Boolean({ default: false }),
+  /** Numbers dialled through the dialplan when a caller overflows; without one the caller hears a prompt and is hung up (or gets 486/480 before joining). */
+  overflow: Type.Object({
+    full: Type.Optional(Type.String({ minLength: 1, description: 'when maxCallers are waiting' })),
+    timeout: Type.Optional(Type.String({ minLength: 1, description: 'when a caller waited maxWait' })),
+    empty: Type.Optional(Type.String({ minLength: 1, description: 'when no member is available (joinWhenEmpty false, leaveWhenEmpty true)' })),
+  }, { additionalProperties: false, default: {} }),
+  announce: Type.Object({
+    /** Seconds between announcements to each waiting caller; 0: none. The first is at joining. */
+    every: Seconds(3600, 'seconds between announcements to each waiting caller (0: none); the first is at joining', 30),
+    position: Type.Boolean({ default: true, description: 'announce the caller\'s position' }),
+    waitTime: Type.Boolean({ default: true, description: 'announce the estimated wait once the queue has answered calls' }),
+  }, { additionalProperties: false, default: {} }),
+  /** Seconds within which an answer counts for the service level. */
+  serviceLevel: Type.Integer({ minimum: 1, maximum: 3600, default: 20 }),
+}, { additionalProperties: false });
+
 export const DialplanActionSchema = Type.Union([
   Type.Object({ type: Type.Literal('account'), extension: Type.Optional(Extension), timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 600 })) }, { additionalProperties: false, description: 'call an account (the dialled number when extension is absent), all its contacts in parallel' }),
   Type.Object({ type: Type.Literal('group'), group: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('queue'), queue: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  Type.Object({
+    type: Type.Literal('queue'), queue: Type.String({ minLength: 1 }),
+    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: 'callers of higher priority wait ahead of others (default 0)' })),
+  }, { additionalProperties: false, description: 'wait in a call queue (media mode rtpengine)' }),
+  Type.Object({
+    type: Type.Literal('queue-agent'),
+    operation: Type.Union([Type.Literal('login'), Type.Literal('logout'), Type.Literal('pause'), Type.Literal('unpause'), Type.Literal('toggle-pause')]),
+    queue: Type.Optional(Type.String({ minLength: 1, description: 'the queue; all the queues the caller may be an agent of when absent' })),
+  }, { additionalProperties: false, description: 'a feature code: the calling account logs in, out, pauses or resumes as a queue agent' }),
   Type.Object({
     type: Type.Literal('announcement'),
     prompt: Type.String({ minLength: 1, description: 'a prompt id (unavailable, busy, welcome, …) or the path of a WAV file' }),
@@ -181,6 +232,7 @@ export const ConfigSchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
   accounts: Type.Array(AccountSchema, { default: [] }),
   groups: Type.Array(GroupSchema, { default: [] }),
+  queues: Type.Array(QueueSchema, { default: [] }),
   dialplan: Type.Array(DialplanRuleSchema, { default: [] }),
   security: SecuritySchema,
   media: MediaSchema,
@@ -193,6 +245,8 @@ export const ConfigSchema = Type.Object({
 export type VoiplabConfig = Static<typeof ConfigSchema>;
 export type AccountConfig = Static<typeof AccountSchema>;
 export type GroupConfig = Static<typeof GroupSchema>;
+export type QueueConfig = Static<typeof QueueSchema>;
+export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number];
 export type DialplanRule = Static<typeof DialplanRuleSchema>;
 export type DialplanAction = Static<typeof DialplanActionSchema>;
 export type SipListenerConfig = Static<typeof SipListenerSchema>;

@@ -4,7 +4,7 @@
 
 import type { EventEmitter } from 'node:events';
 import type { Account, AccountDirectory } from '../accounts/account.ts';
-import type { DialplanRule, GroupConfig, VoiplabConfig } from './config-schema.ts';
+import type { DialplanRule, GroupConfig, QueueConfig, VoiplabConfig } from './config-schema.ts';
 
 export interface AccountInput {
   extension: string;
@@ -33,4 +33,5 @@ export interface ConfigService extends EventEmitter<ConfigServiceEvents> {
   removeAccount(extension: string): Promise<boolean>;
   replaceDialplan(rules: DialplanRule[]): Promise<void>;
   replaceGroups(groups: GroupConfig[]): Promise<void>;
+  replaceQueues(queues: QueueConfig[]): Promise<void>;
 }

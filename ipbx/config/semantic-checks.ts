@@ -7,7 +7,7 @@ import { fieldName } from './config-path.ts';
 import type { PathIssue } from './path-issue.ts';
 
 export function checkSemantics(config: VoiplabConfig): PathIssue[] {
-  return [...checkAccounts(config), ...checkGroups(config), ...checkDialplan(config), ...checkListeners(config), ...checkMisc(config)];
+  return [...checkAccounts(config), ...checkGroups(config), ...checkQueues(config), ...checkDialplan(config), ...checkListeners(config), ...checkMisc(config)];
 }
 
 function checkAccounts(config: VoiplabConfig): PathIssue[] {
@@ -59,14 +59,34 @@ function checkGroups(config: VoiplabConfig): PathIssue[] {
   return issues;
 }
 
+function checkQueues(config: VoiplabConfig): PathIssue[] {
+  const issues: PathIssue[] = [];
+  const extensions = new Set(config.accounts.map((a) => a.extension));
+  const seen = new Set<string>();
+  for (const [i, queue] of config.queues.entries()) {
+    if (seen.has(queue.name)) issues.push({ path: ['queues', i, 'name'], message: `duplicate queue name ${queue.name}` });
+    seen.add(queue.name);
+    for (const list of ['members', 'agents'] as const) {
+      for (const [j, member] of (queue[list] ?? []).entries()) {
+        if (!extensions.has(member)) issues.push({ path: ['queues', i, list, j], message: `no account has extension ${member}` });
+      }
+    }
+  }
+  return issues;
+}
+
 function checkDialplan(config: VoiplabConfig): PathIssue[] {
   const issues: PathIssue[] = [];
   const extensions = new Set(config.accounts.map((a) => a.extension));
   const groups = new Set(config.groups.map((g) => g.name));
+  const queues = new Set(config.queues.map((q) => q.name));
   for (const [i, rule] of config.dialplan.entries()) {
     const action = rule.action;
     if (action.type === 'group' && !groups.has(action.group)) {
       issues.push({ path: ['dialplan', i, 'action', 'group'], message: `no group is named ${action.group}` });
+    }
+    if ((action.type === 'queue' || action.type === 'queue-agent') && action.queue !== undefined && !queues.has(action.queue)) {
+      issues.push({ path: ['dialplan', i, 'action', 'queue'], message: `no queue is named ${action.queue}` });
     }
     if (action.type === 'account' && action.extension !== undefined && !extensions.has(action.extension)) {
       issues.push({ path: ['dialplan', i, 'action', 'extension'], message: `no account has extension ${action.extension}` });

@@ -2,6 +2,7 @@
 // follow them. One typed bus per IPBX instance.
 
 import { EventEmitter } from 'node:events';
+import type { QueueLogEntry } from '../queues/queue-log.ts';
 
 export type RegistrationEvent = {
   type: 'registered' | 'refreshed' | 'unregistered' | 'expired';
@@ -42,10 +43,14 @@ export interface Cdr {
   status: number | null;
 }
 
+/** A queue log entry as it is written (see ipbx/queues/queue-log.ts for the events and their data). */
+export type QueueEvent = { type: 'queue' } & QueueLogEntry;
+
 export interface IpbxEventMap {
   registration: [RegistrationEvent];
   call: [CallEvent];
   cdr: [Cdr];
+  queue: [QueueEvent];
 }
 
 export class IpbxEvents extends EventEmitter<IpbxEventMap> {}

@@ -34,12 +34,17 @@ const MAX_REMEMBERED_ROLES = 20_000;
 /** A hold can last long: the music repeats this many times (rtpengine stops it on `stop media`). */
 const MUSIC_REPEATS = 1000;
 
-/** SDP of the IPBX's own player leg: it only sends (prompts), on the discard port (RFC 863). */
-function playerSdp(): Buffer {
+/**
+ * SDP of the IPBX's own player leg, on the discard port (RFC 863). It only sends (prompts), unless
+ * the caller will be connected to someone later (a queue): then it is sendrecv, so that the
+ * caller's answer does not say recvonly and its phone keeps sending (no re-INVITE is needed when
+ * a member answers).
+ */
+function playerSdp(direction: 'sendonly' | 'sendrecv'): Buffer {
   return Buffer.from([
     'v=0', 'o=voiplab 1 1 IN IP4 127.0.0.1', 's=voiplab', 'c=IN IP4 127.0.0.1', 't=0 0',
     'm=audio 9 RTP/AVP 0 8 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000',
-    'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16', 'a=sendonly', '',
+    'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16', `a=${direction}`, '',
   ].join('\r\n'));
 }
 
@@ -114,10 +119,10 @@ export class RtpengineMediaHook implements MediaHook {
     return this.#musicOnHoldFile === undefined ? Promise.resolve() : this.stop(held);
   }
 
-  async answerLocally(offer: Buffer, caller: MediaLegInfo, playerTag: string): Promise<Buffer> {
+  async answerLocally(offer: Buffer, caller: MediaLegInfo, playerTag: string, keepsSending = false): Promise<Buffer> {
     const player: MediaLegInfo = { callId: caller.callId, leg: 'b', legTag: playerTag, protocol: 'udp' };
     await this.offer(offer, caller, player);
-    return this.answer(playerSdp(), player, caller);
+    return this.answer(playerSdp(keepsSending ? 'sendrecv' : 'sendonly'), player, caller);
   }
 
   async play(to: MediaLegInfo, file: string, repeat = 1): Promise<number> {

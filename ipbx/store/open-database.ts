@@ -58,6 +58,26 @@ const MIGRATIONS: string[] = [
    CREATE INDEX recordings_call ON recordings (call_id);
    CREATE INDEX recordings_caller ON recordings (caller);
    CREATE INDEX recordings_callee ON recordings (callee);`,
+  // Call queues (ipbx/queues): the queue log, and dynamic agents' memberships across restarts.
+  `CREATE TABLE queue_log (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     at INTEGER NOT NULL,
+     queue TEXT NOT NULL,
+     event TEXT NOT NULL,
+     call_id TEXT,
+     agent TEXT,
+     data TEXT NOT NULL
+   );
+   CREATE INDEX queue_log_at ON queue_log (at);
+   CREATE INDEX queue_log_queue ON queue_log (queue, at);
+   CREATE TABLE queue_members (
+     queue TEXT NOT NULL,
+     extension TEXT NOT NULL,
+     paused INTEGER NOT NULL,
+     pause_reason TEXT NOT NULL,
+     since INTEGER NOT NULL,
+     PRIMARY KEY (queue, extension)
+   );`,
 ];
 
 /** Opens (creating if needed) `<dataDir>/voiplab.db`, or an in-memory database for ':memory:'. */

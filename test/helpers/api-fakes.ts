@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Account, AccountDirectory } from '../../ipbx/accounts/account.ts';
 import type { ActiveCall, CallControl } from '../../ipbx/b2bua/call-control.ts';
 import { Value } from '@sinclair/typebox/value';
-import { MediaSchema, type DialplanRule, type GroupConfig, type VoiplabConfig } from '../../ipbx/config/config-schema.ts';
+import { MediaSchema, type DialplanRule, type GroupConfig, type QueueConfig, type VoiplabConfig } from '../../ipbx/config/config-schema.ts';
 import type { AccountInput, AccountPatch, ConfigService, ConfigServiceEvents } from '../../ipbx/config/config-service.ts';
 import { IpbxEvents, type Cdr } from '../../ipbx/events/ipbx-events.ts';
 import type { Binding } from '../../ipbx/registrar/binding.ts';
@@ -43,6 +43,7 @@ function invalid(field: string, message: string): FakeConfigError {
 export class FakeConfigService extends EventEmitter<ConfigServiceEvents> implements ConfigService {
   readonly #accounts = new Map<string, Account>();
   #groups: GroupConfig[] = [];
+  #queues: QueueConfig[] = [];
   #dialplan: DialplanRule[] = [];
   /** Every write that got through, to check that refused requests wrote nothing. */
   writes = 0;
@@ -60,6 +61,7 @@ export class FakeConfigService extends EventEmitter<ConfigServiceEvents> impleme
       tls: {},
       accounts: [...this.#accounts.values()].map((a) => ({ ...a, transports: [...a.transports] })),
       groups: structuredClone(this.#groups),
+      queues: structuredClone(this.#queues),
       dialplan: structuredClone(this.#dialplan),
       security: {
         digestAlgorithms: ['MD5', 'SHA-256'],
@@ -117,6 +119,12 @@ export class FakeConfigService extends EventEmitter<ConfigServiceEvents> impleme
   }
 
   /** The cross-references the JSON Schema cannot express; checked before anything is kept. */
+  async replaceQueues(queues: QueueConfig[]): Promise<void> {
+    await Promise.resolve();
+    this.#queues = structuredClone(queues);
+    this.#changed();
+  }
+
   #checkReferences(groups: GroupConfig[], rules: DialplanRule[]): void {
     const names = new Set<string>();
     groups.forEach((group, i) => {

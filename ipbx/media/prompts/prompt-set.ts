@@ -6,6 +6,7 @@
 export const PROMPT_IDS = [
   'welcome', 'please-hold', 'unavailable', 'busy', 'invalid-number', 'goodbye',
   'queue-position', 'queue-wait', 'queue-full', 'recording-notice', 'minutes', 'seconds',
+  'agent-logged-in', 'agent-logged-out', 'agent-paused', 'agent-unpaused',
   'digit-0', 'digit-1', 'digit-2', 'digit-3', 'digit-4', 'digit-5', 'digit-6', 'digit-7', 'digit-8', 'digit-9',
 ] as const;
 export type PromptId = (typeof PROMPT_IDS)[number];
