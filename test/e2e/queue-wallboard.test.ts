@@ -40,7 +40,9 @@ describe('queue wallboard', { timeout: 120_000 }, () => {
     await page.getByTestId('no-waiting-helpdesk').waitFor({ timeout: 10_000 });
     assert.equal(await page.getByTestId('member-status-helpdesk-1001').textContent(), 'paused (training)');
     // A mark in the page: it must survive the updates (no reload).
-    await page.evaluate(() => Object.assign(window, { wallboardMark: 42 }));
+    await page.evaluate(() => {
+      Object.assign(window, { wallboardMark: 42 });
+    });
 
     const caller = lab.phone('2001');
     const call = caller.call('3000');
