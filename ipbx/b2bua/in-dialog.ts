@@ -5,6 +5,7 @@
 
 import type { IncomingRequest, SipRequest } from '../sip/index.ts';
 import type { B2buaContext } from './b2bua-context.ts';
+import { followNewFlow } from './flow-follow.ts';
 import { translateInfo } from './dtmf-translation.ts';
 import type { Call } from './call.ts';
 import type { DialogEntry } from './dialog-table.ts';
@@ -40,6 +41,7 @@ export function handleInDialog(ctx: B2buaContext, entry: DialogEntry, incoming: 
       return;
     case 'INVITE':
     case 'UPDATE':
+      followNewFlow(ctx, leg, incoming.source);
       relaySessionChange(ctx, call, leg, incoming).catch(failed);
       return;
     case 'INFO':

@@ -35,8 +35,11 @@ export interface AwaitedAck {
 export class Leg {
   readonly role: LegRole;
   readonly dialog: Dialog;
-  /** The peer's flow: every request of this leg goes there (RFC 5626 §5.3), whatever the remote target. */
-  readonly target: SendTarget;
+  /**
+   * The peer's flow: every request of this leg goes there (RFC 5626 §5.3), whatever the remote
+   * target. It moves when the phone comes back on a new connection (flow-follow.ts).
+   */
+  target: SendTarget;
   readonly protocol: TransportProtocol;
   peer: Leg | undefined;
   /** The account (or unauthenticated caller) at the other end; undefined for external members. */
