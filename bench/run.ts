@@ -7,6 +7,7 @@
 //   npm run bench -- ipbx --profile            (bench/results/ipbx-profile.json)
 //   npm run bench -- media --levels 10,25,50 --hold 20
 //   npm run bench -- scenarios --parallel 1,2,4 --rounds 3
+//   npm run bench -- softphone --calls 10
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { runIpbxBench, runIpbxProfile, summarizeIpbxBench, summarizeIpbxProfile,
 import { runParserBench, summarizeParserBench, type ParserBenchOptions } from './parser-bench.ts';
 import { runMediaBench, summarizeMediaBench, type MediaBenchOptions, type MediaCase } from './media-bench.ts';
 import { runScenariosBench, summarizeScenariosBench, type ScenariosBenchOptions } from './scenarios-bench.ts';
+import { runSoftphoneBench, summarizeSoftphoneBench, type SoftphoneBenchOptions } from './softphone-bench.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -31,6 +33,7 @@ interface BenchOptions {
   ipbx: Partial<IpbxBenchOptions>;
   media: Partial<MediaBenchOptions>;
   scenarios: Partial<ScenariosBenchOptions>;
+  softphone: Partial<SoftphoneBenchOptions>;
 }
 
 interface Bench {
@@ -69,6 +72,13 @@ const BENCHES: readonly Bench[] = [
     run: async (options) => {
       const result = await runScenariosBench(options.scenarios);
       return { result, summary: summarizeScenariosBench(result) };
+    },
+  },
+  {
+    name: 'softphone',
+    run: async (options) => {
+      const result = await runSoftphoneBench(options.softphone);
+      return { result, summary: summarizeSoftphoneBench(result) };
     },
   },
 ];
@@ -170,13 +180,16 @@ async function main(): Promise<void> {
     rounds: rounds === undefined ? undefined : Math.round(rounds),
   });
 
+  // softphone: --calls is the number of browser calls measured there (10 by default).
+  const softphone: Partial<SoftphoneBenchOptions> = defined({ calls: count('calls', values.calls) });
+
   const unknown = positionals.filter((p) => !BENCHES.some((b) => b.name === p));
   if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`);
   const selected = positionals.length === 0 ? BENCHES : BENCHES.filter((b) => positionals.includes(b.name));
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   for (const bench of selected) {
-    const { result, summary, file: name } = await bench.run({ parser, ipbx, media, scenarios });
+    const { result, summary, file: name } = await bench.run({ parser, ipbx, media, scenarios, softphone });
     const file = join(RESULTS_DIR, name ?? `${bench.name}.json`);
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
     console.log(summary.join('\n'));

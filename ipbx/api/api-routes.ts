@@ -11,9 +11,11 @@ import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerCallRoutes } from './routes/calls.ts';
 import { registerCdrRoutes } from './routes/cdrs.ts';
 import { registerDialplanRoutes } from './routes/dialplan.ts';
+import { exceptSipAccountRoutes, registerDirectoryRoutes } from './routes/directory.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerGroupRoutes } from './routes/groups.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerQueueRoutes } from './routes/queues.ts';
 import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerRecordingRoutes } from './routes/recordings.ts';
 import { registerRegistrationRoutes } from './routes/registrations.ts';
@@ -21,9 +23,11 @@ import { registerRegistrationRoutes } from './routes/registrations.ts';
 export const apiRoutes: FastifyPluginCallbackTypebox<{ deps: ApiDeps; hub: EventHub }> = (api, { deps, hub }, done) => {
   const origins = deps.corsOrigins ?? [];
   if (origins.length > 0) api.addHook('onRequest', createCorsHook(origins));
-  api.addHook('onRequest', createAuthHook(deps.adminToken));
+  // /directory checks the admin token or a SIP account's own digest itself (the softphone has no token).
+  api.addHook('onRequest', exceptSipAccountRoutes(createAuthHook(deps.adminToken)));
 
   registerAccountRoutes(api, deps);
+  registerDirectoryRoutes(api, deps);
   registerRegistrationRoutes(api, deps);
   registerCallRoutes(api, deps);
   registerCdrRoutes(api, deps);
@@ -31,6 +35,7 @@ export const apiRoutes: FastifyPluginCallbackTypebox<{ deps: ApiDeps; hub: Event
   if (deps.recordings !== undefined) registerRecordingRoutes(api, deps.recordings);
   registerDialplanRoutes(api, deps);
   registerGroupRoutes(api, deps);
+  if (deps.queues !== undefined) registerQueueRoutes(api, deps, deps.queues);
   registerHealthRoutes(api, deps);
   registerOpenApiRoute(api);
   registerEventRoutes(api, hub);

@@ -2,7 +2,10 @@
 // installs the automation API (window.voiplab).
 
 import { installVoiplabApi, SipTrace } from './automation/voiplab-api.ts';
+import { fetchDirectory } from './directory/ipbx-directory.ts';
+import type { PhoneSettings } from './settings/phone-settings.ts';
 import { loadSettings } from './settings/settings-store.ts';
+import { md5Hex } from './sip/sipjs-md5.ts';
 import { SipJsPhone } from './sip/sipjs-phone.ts';
 import { SoftphoneApp } from './ui/app.ts';
 
@@ -17,7 +20,11 @@ async function start(): Promise<void> {
     microphone: () => settingsOf.app?.microphoneOptions() ?? { audioProcessing: loaded.settings.audioProcessing, deviceId: loaded.settings.microphoneId },
     onSipMessage: (text) => trace.add(text),
   });
-  const shown = new SoftphoneApp(root, phone, loaded);
+  // Contacts come from the IPBX's directory, read with the account's own credentials (voiplab only).
+  const loadContacts = loaded.servedByVoiplab
+    ? (settings: PhoneSettings) => fetchDirectory({ username: settings.authUser === '' ? settings.user : settings.authUser, password: settings.password, md5: md5Hex }, window.location.href)
+    : undefined;
+  const shown = new SoftphoneApp(root, phone, loaded, loadContacts);
   settingsOf.app = shown;
   installVoiplabApi({
     phone,

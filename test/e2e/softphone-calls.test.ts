@@ -7,12 +7,13 @@
 // hang-up, and a rejected call. Steps build on each other: a broken step skips the rest.
 // Screenshots of the main screens go to tmp/screenshots/ (docs/screenshots/ with VOIPLAB_UPDATE_SCREENSHOTS=1).
 
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { rtpengineMedia, startHarness, type IpbxHarness } from '../helpers/ipbx-harness.ts';
 import { freeTcpPort, softphoneUrl } from '../helpers/softphone-ipbx.ts';
 import { SCREENSHOTS, SoftphonePage } from '../helpers/softphone-page.ts';
+import { dependentSteps } from '../helpers/softphone-steps.ts';
 
 const ALICE = { user: '1001', password: 'alice-secret-1001', displayName: 'Alice', toneHz: 1000 };
 const BOB = { user: '1002', password: 'bob-secret-1002', displayName: 'Bob', toneHz: 1500 };
@@ -24,20 +25,8 @@ void describe('softphone: two users sign in, call, talk, hold, send DTMF (IPBX w
   let alice: SoftphonePage | undefined;
   let bob: SoftphonePage | undefined;
   let wssPort = 0;
-  let failedStep: string | undefined;
 
-  async function step(t: TestContext, body: (alice: SoftphonePage, bob: SoftphonePage) => Promise<void>): Promise<void> {
-    if (failedStep !== undefined || alice === undefined || bob === undefined) {
-      t.skip(`needs the earlier step "${failedStep ?? 'set-up'}"`);
-      return;
-    }
-    try {
-      await body(alice, bob);
-    } catch (err) {
-      failedStep = t.name;
-      throw err;
-    }
-  }
+  const step = dependentSteps(() => (alice !== undefined && bob !== undefined ? [alice, bob] as [SoftphonePage, SoftphonePage] : undefined));
 
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });

@@ -4,12 +4,13 @@
 // without the password, and the phone reconnecting and registering again by itself after the
 // IPBX restarts.
 
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { startHarness, type IpbxHarness } from '../helpers/ipbx-harness.ts';
 import { freeTcpPort, softphoneUrl } from '../helpers/softphone-ipbx.ts';
 import { SCREENSHOTS, SoftphonePage } from '../helpers/softphone-page.ts';
+import { dependentSteps } from '../helpers/softphone-steps.ts';
 
 const ALICE = { user: '1001', password: 'alice-secret-1001', displayName: 'Alice' };
 /** The IPBX back after a restart, and the phone's back-off (0.5, 1, 2, 4 s…) catching it. */
@@ -19,20 +20,8 @@ void describe('softphone: serving, sign-in errors, languages, reconnection (IPBX
   let harness: IpbxHarness | undefined;
   let phone: SoftphonePage | undefined;
   let wssPort = 0;
-  let failedStep: string | undefined;
 
-  async function step(t: TestContext, body: (phone: SoftphonePage) => Promise<void>): Promise<void> {
-    if (failedStep !== undefined || phone === undefined) {
-      t.skip(`needs the earlier step "${failedStep ?? 'set-up'}"`);
-      return;
-    }
-    try {
-      await body(phone);
-    } catch (err) {
-      failedStep = t.name;
-      throw err;
-    }
-  }
+  const step = dependentSteps(() => (phone === undefined ? undefined : [phone] as [SoftphonePage]));
 
   const startIpbx = (dataDir?: string) => startHarness({
     accounts: [{ extension: ALICE.user, password: ALICE.password, displayName: ALICE.displayName }],

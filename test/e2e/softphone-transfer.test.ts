@@ -5,12 +5,13 @@
 // on hold), swaps back to alice, then connects the two calls; alice and carol should then hear
 // each other (a todo: see the IPBX issue noted at that test).
 
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { rtpengineMedia, startHarness, type IpbxHarness } from '../helpers/ipbx-harness.ts';
 import { freeTcpPort, softphoneUrl } from '../helpers/softphone-ipbx.ts';
 import { SCREENSHOTS, SoftphonePage } from '../helpers/softphone-page.ts';
+import { dependentSteps } from '../helpers/softphone-steps.ts';
 
 const ALICE = { user: '1001', password: 'alice-secret-1001', displayName: 'Alice', toneHz: 1000 };
 const BOB = { user: '1002', password: 'bob-secret-1002', displayName: 'Bob', toneHz: 1500 };
@@ -20,23 +21,10 @@ const CALL_SETUP_MS = 20_000;
 void describe('softphone: blind and attended transfer, call waiting and swap (IPBX with rtpengine, WSS)', () => {
   let harness: IpbxHarness | undefined;
   let phones: SoftphonePage[] = [];
-  let failedStep: string | undefined;
   /** The two calls of bob the attended transfer joins. */
   let attended: { aliceCall: string; carolCall: string } | undefined;
 
-  async function step(t: TestContext, body: (alice: SoftphonePage, bob: SoftphonePage, carol: SoftphonePage) => Promise<void>): Promise<void> {
-    const [alice, bob, carol] = phones;
-    if (failedStep !== undefined || alice === undefined || bob === undefined || carol === undefined) {
-      t.skip(`needs the earlier step "${failedStep ?? 'set-up'}"`);
-      return;
-    }
-    try {
-      await body(alice, bob, carol);
-    } catch (err) {
-      failedStep = t.name;
-      throw err;
-    }
-  }
+  const step = dependentSteps(() => (phones.length === 3 ? phones as [SoftphonePage, SoftphonePage, SoftphonePage] : undefined));
 
   /** alice dials bob, bob answers from his incoming screen: both connected. */
   async function aliceCallsBob(alice: SoftphonePage, bob: SoftphonePage): Promise<string> {

@@ -14,6 +14,8 @@ export interface LoadedSettings {
   autoSignIn: boolean;
   /** Problems met on the way (a config file that would not load), for the UI to show. */
   warnings: string[];
+  /** The page came from `voiplab serve` (its /phone/config.json answered): the IPBX's directory may be there. */
+  servedByVoiplab: boolean;
 }
 
 export async function loadSettings(location: Location): Promise<LoadedSettings> {
@@ -38,7 +40,7 @@ export async function loadSettings(location: Location): Promise<LoadedSettings> 
   const settings: PhoneSettings = { ...EMPTY_SETTINGS, ...fromServer, ...remembered, ...fromFile, ...fromQuery };
   const handedPassword = fromQuery.password !== undefined || fromFile.password !== undefined;
   const autoSignIn = (handedPassword || remembered.password !== undefined) && query.get('autoSignIn') !== '0';
-  return { settings, autoSignIn, warnings };
+  return { settings, autoSignIn, warnings, servedByVoiplab: typeof served?.domain === 'string' };
 }
 
 export function rememberSettings(settings: PhoneSettings): void {

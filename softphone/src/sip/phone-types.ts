@@ -49,6 +49,8 @@ export interface CallSnapshot {
   remoteName: string;
   /** Date.now() values. */
   startedAt: number;
+  /** An outgoing call's first 18x (the far end rings); null otherwise. */
+  ringingAt: number | null;
   connectedAt: number | null;
   endedAt: number | null;
   endCause: EndCause | null;
@@ -61,6 +63,8 @@ export interface CallSnapshot {
   receivedDtmf: string;
   /** A transfer we asked for (REFER) and how it went. */
   transfer: 'none' | 'requested' | 'accepted' | 'failed';
+  /** Re-INVITEs with an ICE restart that succeeded: the call was carried over a new WebSocket connection. */
+  iceRestarts: number;
 }
 
 export interface RegistrationSnapshot {

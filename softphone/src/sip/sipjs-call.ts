@@ -26,8 +26,8 @@ export class SipJsCall {
     this.#data = {
       id, direction: incoming ? 'incoming' : 'outgoing', state: incoming ? 'incoming' : 'calling',
       remoteNumber: identity.uri.user ?? identity.uri.toString(), remoteName: identity.displayName,
-      startedAt: Date.now(), connectedAt: null, endedAt: null, endCause: null, statusCode: null,
-      onHold: false, muted: false, receivedDtmf: '', transfer: 'none',
+      startedAt: Date.now(), ringingAt: null, connectedAt: null, endedAt: null, endCause: null, statusCode: null,
+      onHold: false, muted: false, receivedDtmf: '', transfer: 'none', iceRestarts: 0,
     };
     session.delegate = {
       onInfo: (info) => void this.#onInfo(info),
@@ -57,7 +57,7 @@ export class SipJsCall {
     await this.session.invite({
       requestDelegate: {
         onProgress: (response) => {
-          if ((response.message.statusCode ?? 0) >= 180 && this.#data.state === 'calling') this.#update({ state: 'ringing' });
+          if ((response.message.statusCode ?? 0) >= 180 && this.#data.state === 'calling') this.#update({ state: 'ringing', ringingAt: Date.now() });
         },
         onAccept: (response) => this.#update({ statusCode: response.message.statusCode ?? null }),
         onReject: (response) => {
@@ -113,6 +113,32 @@ export class SipJsCall {
     this.#data.onHold = hold;
     this.#applyTracks();
     this.#onChange();
+  }
+
+  /**
+   * After the WebSocket came back: a re-INVITE over the new connection (so the server learns the
+   * new flow) whose offer restarts ICE (new ufrag and password, RFC 8445 §9), in case the network
+   * under the media changed too. The hold state is kept.
+   */
+  async restartIce(): Promise<void> {
+    const session = this.#established('ICE restart');
+    const hold = this.#data.onHold;
+    session.sessionDescriptionHandlerOptionsReInvite = { hold, offerOptions: { iceRestart: true } } as Web.SessionDescriptionHandlerOptions;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        session.invite({
+          requestDelegate: {
+            onAccept: () => resolve(),
+            onReject: (response) => reject(new Error(`ICE restart: re-INVITE refused with ${response.message.statusCode} ${response.message.reasonPhrase}`)),
+          },
+        }).catch(reject);
+      });
+    } finally {
+      // Later re-INVITEs (hold, resume) must not restart ICE again.
+      session.sessionDescriptionHandlerOptionsReInvite = { hold } as Web.SessionDescriptionHandlerOptions;
+    }
+    this.#applyTracks();
+    this.#update({ iceRestarts: this.#data.iceRestarts + 1 });
   }
 
   setMuted(muted: boolean): void {

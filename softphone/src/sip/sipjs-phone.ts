@@ -41,6 +41,8 @@ export class SipJsPhone implements SoftPhone {
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #reconnectAttempt = 0;
   #signingOut = false;
+  /** The WebSocket dropped while calls were up: once registered again, each call moves to the new connection. */
+  #callsToCarryOver = false;
 
   constructor(options: SipJsPhoneOptions) {
     this.#options = options;
@@ -233,6 +235,10 @@ export class SipJsPhone implements SoftPhone {
         onAccept: (response) => {
           if (this.#lastError?.code === 'connection-lost') this.#lastError = null;
           this.#setRegistration({ ...this.#registration, state: 'registered', statusCode: response.message.statusCode ?? null });
+          if (this.#callsToCarryOver) {
+            this.#callsToCarryOver = false;
+            this.#carryCallsOver();
+          }
         },
         onReject: (response) => {
           const status = response.message.statusCode ?? 0;
@@ -267,8 +273,21 @@ export class SipJsPhone implements SoftPhone {
   #onDisconnect(error?: Error): void {
     if (error === undefined || this.#signingOut || this.#userAgent === undefined) return;
     this.#fail('connection-lost', null, error.message);
+    if (this.#liveCalls().some((call) => call.session.state === SessionState.Established)) this.#callsToCarryOver = true;
     this.#setRegistration({ ...this.#registration, state: 'reconnecting' });
     this.#scheduleReconnect(RECONNECT_FIRST_DELAY_MS);
+  }
+
+  /**
+   * Re-INVITEs with an ICE restart for every connected call, once the new connection is
+   * registered: the server then sends the call's requests over it, and the media finds its way
+   * again if the network changed. A call the server no longer knows (481) ends there.
+   */
+  #carryCallsOver(): void {
+    for (const call of this.#liveCalls()) {
+      if (call.session.state !== SessionState.Established) continue;
+      call.restartIce().catch((err: unknown) => console.warn(`call ${call.id}: ${errorText(err)}`));
+    }
   }
 
   #scheduleReconnect(delayMs: number): void {

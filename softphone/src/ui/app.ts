@@ -12,6 +12,8 @@ import { RemoteAudio } from '../media/remote-audio.ts';
 import { audioDevicesView } from './audio-devices-view.ts';
 import { askNotificationPermission, notifyIncomingCall } from './call-notification.ts';
 import { callCard, callTimerText, type CallActions, type CallCardState } from './call-card.ts';
+import { contactsView } from './contacts-view.ts';
+import type { Contact } from '../directory/ipbx-directory.ts';
 import { readHistory, recordCall } from './call-history.ts';
 import { dialPad, type DialPad } from './dial-pad.ts';
 import { button, el } from './dom.ts';
@@ -22,6 +24,9 @@ import { signInView, type SignInView } from './sign-in-view.ts';
 const TIMER_TICK_MS = 1000;
 const QUALITY_TICK_MS = 2000;
 const HISTORY_SHOWN = 10;
+
+/** Reads the IPBX's directory with the signed-in account's credentials; undefined when there is none. */
+export type ContactsLoader = (settings: PhoneSettings) => Promise<Contact[] | undefined>;
 
 export class SoftphoneApp {
   readonly #root: HTMLElement;
@@ -37,10 +42,14 @@ export class SoftphoneApp {
   #closeNotification: (() => void) | undefined;
   #lastCallsKey = '';
   #wasRegistered = false;
+  readonly #loadContacts: ContactsLoader | undefined;
+  #contacts: Contact[] | undefined;
 
-  constructor(root: HTMLElement, phone: SoftPhone, loaded: LoadedSettings) {
+  /** `loadContacts` only on voiplab (elsewhere there is no directory, and no Contacts section). */
+  constructor(root: HTMLElement, phone: SoftPhone, loaded: LoadedSettings, loadContacts?: ContactsLoader) {
     this.#root = root;
     this.#phone = phone;
+    this.#loadContacts = loadContacts;
     this.#settings = loaded.settings;
     this.#remoteAudio = new RemoteAudio(document.body);
     void this.#remoteAudio.setOutputDevice(loaded.settings.speakerId).catch(() => undefined);
@@ -130,6 +139,7 @@ export class SoftphoneApp {
   }
 
   #signInScreen(): HTMLElement {
+    this.#contacts = undefined;
     this.#dialPad = undefined;
     this.#callsElement = undefined;
     this.#signInView = signInView(this.#settings, (settings) => this.#signIn(settings));
@@ -146,7 +156,26 @@ export class SoftphoneApp {
       rememberSettings(this.#settings);
       void this.#remoteAudio.setOutputDevice(choice.speakerId).catch((err: unknown) => console.warn(`speaker: ${String(err)}`));
     });
-    return el('main', {}, this.#callsElement, pad.element, this.#historyView(), devices);
+    void this.#refreshContacts();
+    return el('main', {}, this.#callsElement, pad.element, this.#contactsView(), this.#historyView(), devices);
+  }
+
+  /** The Contacts section once the directory has loaded; an empty hidden one until then (or off voiplab). */
+  #contactsView(): HTMLElement {
+    if (this.#contacts === undefined) return el('section', { class: 'contacts', 'data-testid': 'contacts', hidden: true });
+    return contactsView(this.#contacts, this.#settings.user, (extension) => void this.#call(extension));
+  }
+
+  /** Loads the directory again (who is registered changes), then redraws the section. */
+  async #refreshContacts(): Promise<void> {
+    if (this.#loadContacts === undefined) return;
+    const contacts = await this.#loadContacts(this.#settings).catch((err: unknown) => {
+      console.warn(`contacts: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    });
+    if (this.#callsElement === undefined) return; // signed out meanwhile
+    this.#contacts = contacts;
+    this.#root.querySelector('[data-testid="contacts"]')?.replaceWith(this.#contactsView());
   }
 
   #historyView(): HTMLElement {
