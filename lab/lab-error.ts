@@ -29,6 +29,8 @@ export const LAB_ERROR_CODES = {
   LAB_XIVO_API: 'XiVO confd or xivo-auth refused a call; its error messages are quoted.',
   LAB_XIVO_UNSUPPORTED: 'The lab asks for something this XiVO flavour has no API for (queues on XiVO 16.15).',
   LAB_GROUP_FAILED: 'One or more groups failed to converge; each group\'s error is printed above and a rerun resumes.',
+  LAB_SMOKE_SCENARIO: 'The smoke scenario the lab file names cannot be read or breaks the scenario format; its issues are quoted.',
+  LAB_SMOKE_FAILED: 'Every group converged, but the smoke scenario failed against one or more of them; the failing step is printed per group.',
 } as const;
 
 export type LabErrorCode = keyof typeof LAB_ERROR_CODES;

@@ -2,7 +2,7 @@
 // is made (and added to it after), so a run cut halfway resumes where it stopped.
 
 import { LabError } from '../lab-error.ts';
-import type { DesiredAccount, DesiredGroup, DesiredHuntGroup } from '../plan/desired-state.ts';
+import type { DesiredAccount, DesiredHuntGroup, DesiredXivo } from '../plan/desired-state.ts';
 import type { XivoAction } from '../plan/plan-xivo.ts';
 import { endpointByUsername, extensionOf, lineOfEndpoint, sameOptions, userByMarker, type XivoInventory } from '../plan/xivo-inventory.ts';
 import {
@@ -10,7 +10,7 @@ import {
   linkLineExtension, linkQueueExtension, linkUserLine, memberUuids, passWizard, setGroupMembers, updateEndpointSip, type ConfdExtension, type WizardInput, type XivoClient,
 } from '../xivo/index.ts';
 
-export async function applyXivoAction(client: XivoClient, desired: DesiredGroup, inv: XivoInventory, action: XivoAction, wizard: () => Promise<WizardInput>): Promise<void> {
+export async function applyXivoAction(client: XivoClient, desired: DesiredXivo, inv: XivoInventory, action: XivoAction, wizard: () => Promise<WizardInput>): Promise<void> {
   switch (action.kind) {
     case 'wizard':
       await passWizard(client, await wizard());
@@ -67,7 +67,7 @@ async function applyAccount(client: XivoClient, inv: XivoInventory, a: DesiredAc
   }
 }
 
-async function applyHuntGroup(client: XivoClient, inv: XivoInventory, desired: DesiredGroup, wanted: DesiredHuntGroup, kind: 'group' | 'queue'): Promise<void> {
+async function applyHuntGroup(client: XivoClient, inv: XivoInventory, desired: DesiredXivo, wanted: DesiredHuntGroup, kind: 'group' | 'queue'): Promise<void> {
   const list = kind === 'group' ? inv.groups : inv.queues;
   if (list === undefined) throw new LabError('LAB_XIVO_UNSUPPORTED', `${client.flavour.product} has no queue API; remove queues from the lab file or use flavour wazo-20.06`);
   let item = list.find((g) => client.flavour.nameOf(g) === wanted.name);

@@ -1,7 +1,8 @@
 // `lab up` for one group: observe, plan and apply the VM part (clone, configure, clean snapshot,
 // start), wait for the guest agent and the VM's address, wait for XiVO to answer, then observe,
-// plan and apply the XiVO part (wizard, accounts, call groups, queues) and check the result. Every
-// step is skipped when already done, so a rerun after any failure resumes.
+// plan and apply the XiVO part (wizard, accounts, call groups, queues), check the result and run
+// the smoke scenario against it. Every step is skipped when already done, so a rerun after any
+// failure resumes (the smoke scenario runs every time: it checks, it does not build).
 
 import { LabError } from '../lab-error.ts';
 import { pollUntil } from '../http/poll.ts';
@@ -14,7 +15,9 @@ import { applyVmAction } from './apply-vm.ts';
 import { applyXivoAction } from './apply-xivo.ts';
 import type { LabContext } from './lab-context.ts';
 import { observeVm, observeXivo } from './observe.ts';
-import { smokeCheck, type SmokeResult } from './smoke-check.ts';
+import { smokeCheck, smokeText, type SmokeResult } from './smoke-check.ts';
+import { NO_SMOKE, runSmokeScenario, type SmokeOutcome } from './smoke-scenario.ts';
+import type { LoadedScenario } from '../../scenarios/runner/index.ts';
 
 export interface ConvergeResult {
   vm: VmRef;
@@ -23,7 +26,7 @@ export interface ConvergeResult {
   smoke: SmokeResult;
 }
 
-export async function convergeGroup(ctx: LabContext, desired: DesiredGroup, say: (line: string) => void): Promise<ConvergeResult> {
+export async function convergeGroup(ctx: LabContext, desired: DesiredGroup, say: (line: string) => void, smokeScenario: LoadedScenario | undefined): Promise<ConvergeResult> {
   const changes: string[] = [];
   const seen = await observeVm(ctx.proxmox, desired, ctx.template.vmid, await listClusterVms(ctx.proxmox));
   const vmPlan = planVm(desired, ctx.template, seen);
@@ -41,7 +44,8 @@ export async function convergeGroup(ctx: LabContext, desired: DesiredGroup, say:
   const ip = await waitForIpv4(ctx.proxmox, ref, ctx.waits.agent);
   if (!desired.ip.dhcp && desired.ip.cidr.split('/')[0] !== ip.address) say(`note: the guest reports ${ip.address}, not ${desired.ip.cidr} (does the template use cloud-init?)`);
   say(`VM ${ref.vmid} answers at ${ip.address}; waiting for XiVO`);
-  const client = ctx.xivoClient(await ctx.resolveXivo(ip.address));
+  const where = await ctx.resolveXivo(ip.address, ref);
+  const client = ctx.xivoClient(where);
   await waitForXivo(client, ctx);
   const inv = await observeXivo(client);
   const wizardInput = (): Promise<WizardInput> => buildWizardInput(client, ctx, desired, ip);
@@ -50,8 +54,16 @@ export async function convergeGroup(ctx: LabContext, desired: DesiredGroup, say:
     await applyXivoAction(client, desired, inv, action, wizardInput);
     changes.push(describeXivoAction(action));
   }
-  const smoke = smokeCheck(desired, await observeXivo(client), client.flavour, ctx.lab.smoke?.scenario);
-  say(`check ${smoke.check}: ${smoke.detail}; smoke scenario ${smoke.scenario}`);
+  const checked = smokeCheck(desired, await observeXivo(client), client.flavour, NO_SMOKE);
+  say(`check ${checked.check}: ${checked.detail}`);
+  let scenario: SmokeOutcome = NO_SMOKE;
+  if (smokeScenario !== undefined && checked.check !== 'passed') scenario = { verdict: 'not run', detail: 'the confd check failed' };
+  else if (smokeScenario !== undefined) {
+    say(`smoke scenario ${smokeScenario.scenario.name} (${ctx.lab.smoke?.scenario ?? ''})`);
+    scenario = await runSmokeScenario(ctx, smokeScenario, client, where, ref.vmid, desired.name);
+    say(`smoke scenario ${smokeText(scenario)}`);
+  }
+  const smoke: SmokeResult = { ...checked, scenario };
   return { vm: ref, address: ip.address, changes, smoke };
 }
 

@@ -11,6 +11,7 @@ import type { XivoClient } from '../xivo/index.ts';
 import type { LabContext } from './lab-context.ts';
 import { observeVm, observeXivo } from './observe.ts';
 import { smokeCheck, type SmokeResult } from './smoke-check.ts';
+import { lastSmokeOutcome } from './smoke-scenario.ts';
 
 export interface GroupState {
   group: DesiredGroup;
@@ -27,15 +28,16 @@ export interface GroupState {
 export async function inspectGroup(ctx: LabContext, desired: DesiredGroup, cluster: ClusterVm[]): Promise<GroupState> {
   const seen = await observeVm(ctx.proxmox, desired, ctx.template.vmid, cluster);
   const vm = seen.vm;
-  const state: GroupState = { group: desired, seen, cleanSnapshot: vm?.snapshots?.includes(CLEAN_SNAPSHOT) ?? false, smoke: smokeCheck(desired, undefined, ctx.flavour, ctx.lab.smoke?.scenario) };
+  const scenario = await lastSmokeOutcome(ctx, desired.name, vm?.owned === true ? vm.vmid : undefined);
+  const state: GroupState = { group: desired, seen, cleanSnapshot: vm?.snapshots?.includes(CLEAN_SNAPSHOT) ?? false, smoke: smokeCheck(desired, undefined, ctx.flavour, scenario) };
   if (vm === undefined || !vm.owned || vm.status !== 'running') return state;
   try {
     const ip = pickIpv4(await networkInterfaces(ctx.proxmox, { node: vm.node, vmid: vm.vmid }));
     if (ip === undefined) return { ...state, problem: 'the guest agent reports no IPv4 address yet' };
     state.address = ip.address;
-    state.client = ctx.xivoClient(await ctx.resolveXivo(ip.address));
+    state.client = ctx.xivoClient(await ctx.resolveXivo(ip.address, { node: vm.node, vmid: vm.vmid }));
     state.xivo = await observeXivo(state.client);
-    state.smoke = smokeCheck(desired, state.xivo, ctx.flavour, ctx.lab.smoke?.scenario);
+    state.smoke = smokeCheck(desired, state.xivo, ctx.flavour, scenario);
   } catch (err) {
     state.problem = (err as Error).message;
   }

@@ -8,13 +8,15 @@ import type { TlsTrust } from '../http/tls-trust.ts';
 import { loadLabFile, loadTlsTrust, readLabSecrets, type LabFile, type LabSecrets } from '../lab-file/index.ts';
 import { desiredGroups, type DesiredGroup } from '../plan/desired-state.ts';
 import type { TemplateRef } from '../plan/plan-vm.ts';
-import { ProxmoxClient, type AgentWait, type TaskWait } from '../proxmox/index.ts';
+import { ProxmoxClient, type AgentWait, type TaskWait, type VmRef } from '../proxmox/index.ts';
 import { XIVO_FLAVOURS, XivoClient, type XivoFlavour } from '../xivo/index.ts';
 
 export interface XivoAddress {
   host: string;
   confdPort: number;
   authPort: number;
+  /** Where phones send SIP (UDP and TCP): the guest on port 5060 for a real XiVO. */
+  sip: { host: string; port: number };
 }
 
 export interface LabRuntimeOptions {
@@ -22,7 +24,7 @@ export interface LabRuntimeOptions {
   /** Progress and warnings, one line each. */
   log: (line: string) => void;
   /** Where a guest's XiVO answers; default: the guest address with the lab file's ports. */
-  resolveXivo?: (guestAddress: string) => Promise<XivoAddress>;
+  resolveXivo?: (guestAddress: string, vm: VmRef) => Promise<XivoAddress>;
   /** Poll interval of every wait (default 2 s); tests shorten it. */
   pollIntervalMs?: number;
   clock?: LabClock;
@@ -38,7 +40,7 @@ export interface LabContext {
   flavour: XivoFlavour;
   waits: { task: TaskWait; agent: AgentWait; xivo: AgentWait };
   log: (line: string) => void;
-  resolveXivo: (guestAddress: string) => Promise<XivoAddress>;
+  resolveXivo: (guestAddress: string, vm: VmRef) => Promise<XivoAddress>;
   xivoClient: (address: XivoAddress) => XivoClient;
 }
 
@@ -66,7 +68,9 @@ export async function openLab(file: string, options: LabRuntimeOptions): Promise
       xivo: { timeoutMs: (t.xivoSeconds ?? 300) * 1000, intervalMs: interval, clock },
     },
     log,
-    resolveXivo: options.resolveXivo ?? ((address) => Promise.resolve({ host: address, confdPort: lab.xivo.ports?.confd ?? 9486, authPort: lab.xivo.ports?.auth ?? 9497 })),
+    resolveXivo: options.resolveXivo ?? ((address) => Promise.resolve({
+      host: address, confdPort: lab.xivo.ports?.confd ?? 9486, authPort: lab.xivo.ports?.auth ?? 9497, sip: { host: address, port: lab.xivo.ports?.sip ?? 5060 },
+    })),
     xivoClient: (address) => {
       // Warn about insecure XiVO TLS once per run, not once per group.
       const client = new XivoClient({ host: address.host, confdPort: address.confdPort, authPort: address.authPort, trust: xivoTrust, flavour, password: secrets.xivoAdminPassword, log: warnedXivo ? () => undefined : log });

@@ -10,8 +10,10 @@ import { reportOutcome } from './lab-up.ts';
 import { observeVm } from './observe.ts';
 import { runGroups, type Settled } from './run-groups.ts';
 import { selectGroups } from './select-groups.ts';
+import { loadSmokeScenario } from './smoke-scenario.ts';
 
 export async function labReset(ctx: LabContext, only: string[] = []): Promise<Array<Settled<ConvergeResult>>> {
+  const smoke = await loadSmokeScenario(ctx);
   const results = await runGroups(selectGroups(ctx, only), ctx.lab.parallel ?? 2, async (g) => {
     const say = (line: string): void => ctx.log(`[${g.name}] ${line}`);
     const seen = await observeVm(ctx.proxmox, g, ctx.template.vmid, await listClusterVms(ctx.proxmox));
@@ -25,7 +27,7 @@ export async function labReset(ctx: LabContext, only: string[] = []): Promise<Ar
     }
     say(`roll back VM ${vm.vmid} to ${CLEAN_SNAPSHOT}`);
     await rollbackSnapshot(ctx.proxmox, ref, CLEAN_SNAPSHOT, ctx.waits.task);
-    return convergeGroup(ctx, g, say);
+    return convergeGroup(ctx, g, say, smoke);
   });
   reportOutcome(ctx, results, 'reset');
   return results;

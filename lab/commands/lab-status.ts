@@ -1,5 +1,5 @@
 // `lab status`: one line per group — VM, power, address, XiVO configured or not, accounts ready,
-// and the check — read-only.
+// the check and the last smoke scenario verdict — read-only.
 
 import { listClusterVms } from '../proxmox/index.ts';
 import { inspectGroup, type GroupState } from './inspect-group.ts';
@@ -24,7 +24,7 @@ export function statusLine(s: GroupState): string {
   const parts = [`VM ${vm.vmid} on ${vm.node} ${vm.status}`, s.cleanSnapshot ? 'clean snapshot' : 'no clean snapshot'];
   if (s.address !== undefined) parts.push(`at ${s.address}`);
   if (s.xivo !== undefined) parts.push(s.xivo.configured ? 'XiVO configured' : 'XiVO not configured');
-  parts.push(`check ${s.smoke.check}${s.smoke.check === 'not checked' ? '' : `: ${s.smoke.detail}`}`);
+  parts.push(`check ${s.smoke.check}${s.smoke.check === 'not checked' ? '' : `: ${s.smoke.detail}`}`, `smoke scenario ${s.smoke.scenario.verdict}`);
   if (s.problem !== undefined) parts.push(`(${s.problem})`);
   return `[${s.group.name}] ${parts.join(', ')}`;
 }

@@ -70,6 +70,7 @@ export const XivoSchema = Type.Object({
   ports: Type.Optional(Type.Object({
     confd: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: 9486 })),
     auth: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: 9497 })),
+    sip: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: 5060, description: 'UDP and TCP port phones (and the smoke scenario) register to' })),
   }, { additionalProperties: false, default: {} })),
   wizard: Type.Object({
     entityName: Type.String({ minLength: 1, maxLength: 64 }),

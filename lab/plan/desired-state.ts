@@ -54,6 +54,9 @@ export interface DesiredGroup {
   queues: DesiredHuntGroup[];
 }
 
+/** What a XiVO must hold, whoever asks: a lab group, or a scenario run on a XiVO target. */
+export type DesiredXivo = Pick<DesiredGroup, 'accounts' | 'huntGroups' | 'queues'>;
+
 export const CLEAN_SNAPSHOT = 'voiplab-clean';
 
 export function labTag(lab: string): string {

@@ -3,7 +3,7 @@
 // three associations), and for call groups and queues what is missing or different.
 
 import { memberUuids } from '../xivo/xivo-flavour.ts';
-import type { DesiredAccount, DesiredGroup, DesiredHuntGroup } from './desired-state.ts';
+import type { DesiredAccount, DesiredHuntGroup, DesiredXivo } from './desired-state.ts';
 import { endpointByUsername, extensionOf, lineOfEndpoint, sameOptions, userByMarker, type XivoInventory } from './xivo-inventory.ts';
 
 export type AccountStep = 'user' | 'endpoint' | 'secret' | 'line' | 'line-endpoint' | 'extension' | 'line-extension' | 'user-line';
@@ -15,7 +15,7 @@ export type XivoAction =
   | { kind: 'group'; group: DesiredHuntGroup; steps: HuntStep[] }
   | { kind: 'queue'; queue: DesiredHuntGroup; steps: HuntStep[] };
 
-export function planXivo(desired: DesiredGroup, inv: XivoInventory, nameOf: (item: { name?: unknown; label?: unknown }) => string): XivoAction[] {
+export function planXivo(desired: DesiredXivo, inv: XivoInventory, nameOf: (item: { name?: unknown; label?: unknown }) => string): XivoAction[] {
   const actions: XivoAction[] = [];
   if (!inv.configured) actions.push({ kind: 'wizard' });
   for (const account of desired.accounts) {
@@ -56,7 +56,7 @@ function accountSteps(account: DesiredAccount, inv: XivoInventory): AccountStep[
 function huntSteps(
   wanted: DesiredHuntGroup,
   existing: { id: number; extensions?: Array<{ id: number }>; members?: unknown } | undefined,
-  inv: XivoInventory, desired: DesiredGroup, uuids: string[] | undefined,
+  inv: XivoInventory, desired: DesiredXivo, uuids: string[] | undefined,
 ): HuntStep[] {
   const steps: HuntStep[] = [];
   const extension = extensionOf(inv, wanted.extension, desired.accounts[0]?.context ?? 'default');

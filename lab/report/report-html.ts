@@ -1,6 +1,7 @@
 // The report as standalone HTML pages (no external assets): the lab overview, one page per group,
 // and the printable credentials sheet — one page per student with their group's accounts.
 
+import { smokeText } from '../commands/smoke-check.ts';
 import type { GroupReport } from './report-model.ts';
 
 export function escapeHtml(text: string): string {
@@ -27,7 +28,7 @@ function groupSection(r: GroupReport): string {
     `<li>VM: ${escapeHtml(r.vm)}</li>`,
     `<li>Address: ${escapeHtml(r.address)}${r.adminUrl === undefined ? '' : ` (web administration: <a href="${escapeHtml(r.adminUrl)}">${escapeHtml(r.adminUrl)}</a>, user root)`}</li>`,
     `<li>Check: <strong>${r.smoke.check}</strong>: ${escapeHtml(r.smoke.detail)}</li>`,
-    `<li>Smoke scenario: ${escapeHtml(r.smoke.scenario)}</li>`,
+    `<li>Smoke scenario: <strong>${r.smoke.scenario.verdict}</strong>: ${escapeHtml(r.smoke.scenario.detail)}</li>`,
     '</ul>',
     accountsTable(r),
     r.huntGroups.length === 0 ? '' : `<ul>${r.huntGroups.map((h) => `<li>${escapeHtml(h)}</li>`).join('')}</ul>`,
@@ -39,7 +40,7 @@ export function groupHtml(lab: string, r: GroupReport): string {
 }
 
 export function labHtml(lab: string, generatedAt: string, reports: GroupReport[]): string {
-  const rows = reports.map((r) => `<tr><td><a href="group-${escapeHtml(r.group)}.html">${escapeHtml(r.group)}</a></td><td>${escapeHtml(r.students.join(', '))}</td><td>${escapeHtml(r.vm)}</td><td>${escapeHtml(r.address)}</td><td>${r.smoke.check}</td><td>${escapeHtml(r.smoke.scenario)}</td></tr>`);
+  const rows = reports.map((r) => `<tr><td><a href="group-${escapeHtml(r.group)}.html">${escapeHtml(r.group)}</a></td><td>${escapeHtml(r.students.join(', '))}</td><td>${escapeHtml(r.vm)}</td><td>${escapeHtml(r.address)}</td><td>${r.smoke.check}</td><td>${escapeHtml(smokeText(r.smoke.scenario))}</td></tr>`);
   return page(`Lab ${lab}`, `<h1>Lab ${escapeHtml(lab)}</h1>\n<p>Generated ${escapeHtml(generatedAt)}. Passwords are secrets: share each group's page with its students only. <a href="credentials.html">Printable credentials sheets</a>.</p>\n<table><thead><tr><th>group</th><th>students</th><th>VM</th><th>address</th><th>check</th><th>smoke scenario</th></tr></thead><tbody>${rows.join('')}</tbody></table>\n${reports.map(groupSection).join('\n')}`);
 }
 

@@ -1,5 +1,6 @@
 // The report as Markdown: a summary table of every group, then one section per group.
 
+import { smokeText } from '../commands/smoke-check.ts';
 import type { GroupReport } from './report-model.ts';
 
 const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -11,7 +12,7 @@ export function groupMarkdown(r: GroupReport): string {
     `- VM: ${r.vm}`,
     `- Address: ${r.address}${r.adminUrl === undefined ? '' : ` (web administration: ${r.adminUrl}, user root)`}`,
     `- Check: ${r.smoke.check}: ${r.smoke.detail}`,
-    `- Smoke scenario: ${r.smoke.scenario}`,
+    `- Smoke scenario: ${smokeText(r.smoke.scenario)}`,
     '',
     '| extension | name | type | SIP user | password | connect | softphone |',
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -26,7 +27,7 @@ export function labMarkdown(lab: string, generatedAt: string, reports: GroupRepo
     `# Lab ${lab}`, '', `Generated ${generatedAt}. Passwords are secrets: share each group's section with its students only.`, '',
     '| group | students | VM | address | check | smoke scenario |',
     '| --- | --- | --- | --- | --- | --- |',
-    ...reports.map((r) => `| ${r.group} | ${cell(r.students.join(', '))} | ${cell(r.vm)} | ${cell(r.address)} | ${r.smoke.check} | ${cell(r.smoke.scenario)} |`),
+    ...reports.map((r) => `| ${r.group} | ${cell(r.students.join(', '))} | ${cell(r.vm)} | ${cell(r.address)} | ${r.smoke.check} | ${cell(smokeText(r.smoke.scenario))} |`),
     '',
   ];
   return `${summary.join('\n')}\n${reports.map(groupMarkdown).join('\n')}`;

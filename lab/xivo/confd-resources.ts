@@ -100,6 +100,15 @@ export const linkLineEndpointSip = (c: XivoClient, lineId: number, sipId: number
 export const linkLineExtension = (c: XivoClient, lineId: number, extensionId: number): Promise<void> => c.put(`/lines/${lineId}/extensions/${extensionId}`);
 export const linkUserLine = (c: XivoClient, userId: number | string, lineId: number): Promise<void> => c.put(`/users/${userId}/lines/${lineId}`);
 
+// Undoing: confd refuses to delete what is still associated, so associations go first.
+export const unlinkUserLine = (c: XivoClient, userId: number | string, lineId: number): Promise<void> => c.delete(`/users/${userId}/lines/${lineId}`);
+export const unlinkLineExtension = (c: XivoClient, lineId: number, extensionId: number): Promise<void> => c.delete(`/lines/${lineId}/extensions/${extensionId}`);
+export const unlinkLineEndpointSip = (c: XivoClient, lineId: number, sipId: number): Promise<void> => c.delete(`/lines/${lineId}/endpoints/sip/${sipId}`);
+export const deleteLine = (c: XivoClient, lineId: number): Promise<void> => c.delete(`/lines/${lineId}`);
+export const deleteEndpointSip = (c: XivoClient, sipId: number): Promise<void> => c.delete(`/endpoints/sip/${sipId}`);
+export const deleteExtension = (c: XivoClient, extensionId: number): Promise<void> => c.delete(`/extensions/${extensionId}`);
+export const deleteUser = (c: XivoClient, userId: number | string): Promise<void> => c.delete(`/users/${userId}`);
+
 export function createGroup(c: XivoClient, name: string): Promise<ConfdGroup> {
   return c.post<ConfdGroup>('/groups', c.flavour.groupBody(name));
 }

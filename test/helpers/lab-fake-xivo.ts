@@ -292,13 +292,14 @@ export class FakeXivoFleet {
 
   constructor(private readonly tls: { key: string; cert: string }, private readonly flavour: FakeXivoFlavour = 'xivo-16.15') {}
 
-  async resolve(guestAddress: string): Promise<{ host: string; confdPort: number; authPort: number }> {
+  async resolve(guestAddress: string): Promise<{ host: string; confdPort: number; authPort: number; sip: { host: string; port: number } }> {
     let xivo = this.instances.get(guestAddress);
     if (xivo === undefined) {
       xivo = await FakeXivo.start(this.tls, this.flavour);
       this.instances.set(guestAddress, xivo);
     }
-    return { host: '127.0.0.1', confdPort: xivo.port, authPort: xivo.port };
+    // No SIP behind a fake: phones would find nothing on this port.
+    return { host: '127.0.0.1', confdPort: xivo.port, authPort: xivo.port, sip: { host: '127.0.0.1', port: 9 } };
   }
 
   get violations(): string[] {

@@ -1,7 +1,8 @@
 // A whole lab on one machine for the tests: a fake Proxmox with template 9000, a fleet of fake
-// XiVOs (one per guest address, reached on 127.0.0.1), a lab file in a temporary folder pinned to
-// the fakes' certificate, the secrets in an env object, and an opened LabContext whose progress
-// lines are captured. A rollback or destroy on the fake Proxmox resets that guest's fake XiVO.
+// XiVOs (one per guest address, reached on 127.0.0.1) — or, with `xivo: 'facade'`, one XiVO facade
+// in front of a real IPBX per VM, reached on 127.0.0.1 by VMID — a lab file in a temporary folder
+// pinned to the fakes' certificate, the secrets in an env object, and an opened LabContext whose
+// progress lines are captured. A rollback or destroy on the fake Proxmox resets that guest's XiVO.
 
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLab, type LabContext } from '../../lab/commands/lab-context.ts';
 import { FakeProxmox, type FakeVm } from './lab-fake-proxmox.ts';
+import { FacadeFleet } from './lab-facade-fleet.ts';
 import { FakeXivoFleet, type FakeXivoFlavour } from './lab-fake-xivo.ts';
 import { makeSelfSignedCert, type TestCert } from './tls-cert.ts';
 
@@ -46,7 +48,7 @@ xivo:
     - { name: support, extension: "1100", members: ["1001", "1002"] }
 parallel: 2
 timeouts: { taskSeconds: 5, agentSeconds: 5, xivoSeconds: 3 }
-smoke: { scenario: scenarios/lab-smoke.yaml }
+# smoke: tests that place calls add a smoke scenario (a fake XiVO has no SIP)
 report: { softphoneUrl: "https://softphone.example/" }
 ${extra}`;
 }
@@ -56,6 +58,8 @@ export interface LabHarness {
   fingerprint: string;
   proxmox: FakeProxmox;
   fleet: FakeXivoFleet;
+  /** Set with `xivo: 'facade'`. */
+  facades: FacadeFleet | undefined;
   dir: string;
   file: string;
   lines: string[];
@@ -64,10 +68,19 @@ export interface LabHarness {
   close(): Promise<void>;
 }
 
-export async function startLabHarness(options: { flavour?: FakeXivoFlavour; labText?: (url: string, fingerprint: string) => string } = {}): Promise<LabHarness> {
+export interface LabHarnessOptions {
+  flavour?: FakeXivoFlavour;
+  labText?: (url: string, fingerprint: string) => string;
+  /** fake (default): in-memory XiVOs; facade: XiVO facades on real IPBXes that phones register to. */
+  xivo?: 'fake' | 'facade';
+  media?: 'passthrough' | 'rtpengine';
+}
+
+export async function startLabHarness(options: LabHarnessOptions = {}): Promise<LabHarness> {
   const cert = await makeSelfSignedCert();
   const fingerprint = new X509Certificate(cert.cert).fingerprint256;
   const fleet = new FakeXivoFleet(cert, options.flavour ?? 'xivo-16.15');
+  const facades = options.xivo === 'facade' ? new FacadeFleet(cert, options.media) : undefined;
   const guestAddress = (vm: FakeVm): string => /ip=(\d+\.\d+\.\d+\.\d+)/.exec(String(vm.config['ipconfig0']))?.[1] ?? `10.254.${Math.floor(vm.vmid / 250) % 250}.${(vm.vmid % 250) + 2}`;
   const proxmox = await FakeProxmox.start({
     tls: cert,
@@ -75,19 +88,22 @@ export async function startLabHarness(options: { flavour?: FakeXivoFlavour; labT
     users: [{ username: 'root@pam', password: 'pve-root-pass' }],
     nodes: ['pve1'],
     templates: [{ vmid: 9000, node: 'pve1', name: 'xivo-template' }],
-    onRollback: (vm) => fleet.instances.get(guestAddress(vm))?.reset(),
-    onDestroy: (vm) => fleet.instances.get(guestAddress(vm))?.reset(),
+    onRollback: (vm) => (facades === undefined ? fleet.instances.get(guestAddress(vm))?.reset() : void facades.reset(vm.vmid)),
+    onDestroy: (vm) => (facades === undefined ? fleet.instances.get(guestAddress(vm))?.reset() : void facades.reset(vm.vmid)),
   });
   const dir = await mkdtemp(join(tmpdir(), 'voiplab-lab-'));
   const file = join(dir, 'lab.yaml');
   await writeFile(file, (options.labText ?? threeGroupLab)(proxmox.url, fingerprint));
   const lines: string[] = [];
   return {
-    cert, fingerprint, proxmox, fleet, dir, file, lines,
-    open: () => openLab(file, { env: { ...LAB_ENV }, log: (l) => lines.push(l), resolveXivo: (a) => fleet.resolve(a), pollIntervalMs: 5 }),
-    violations: () => [...proxmox.violations, ...fleet.violations],
+    cert, fingerprint, proxmox, fleet, facades, dir, file, lines,
+    open: () => openLab(file, {
+      env: { ...LAB_ENV }, log: (l) => lines.push(l), pollIntervalMs: 5,
+      resolveXivo: (address, vm) => (facades === undefined ? fleet.resolve(address) : facades.resolve(address, vm)),
+    }),
+    violations: () => [...proxmox.violations, ...fleet.violations, ...(facades?.violations ?? [])],
     close: async () => {
-      await Promise.all([proxmox.close(), fleet.close()]);
+      await Promise.all([proxmox.close(), fleet.close(), facades?.close()]);
       await rm(dir, { recursive: true, force: true });
       await cert.cleanup();
     },

@@ -88,7 +88,7 @@ test('up again is a no-op: no write reaches Proxmox or any XiVO', async () => {
   [...h.fleet.instances.values()].forEach((x, i) => {
     assert.deepEqual(x.requests.slice(xivoBefore[i]).filter((r) => !r.startsWith('GET ') && r !== 'POST /0.1/token'), []);
   });
-  assert.equal(h.lines.filter((l) => l.endsWith('check passed') && l.includes('already up to date')).length, 3);
+  assert.equal(h.lines.filter((l) => l.endsWith('check passed; smoke scenario not run') && l.includes('already up to date')).length, 3);
   const plans = await labPlan(ctx);
   assert.ok(plans.every((p) => p.vm.length === 0 && p.xivo.length === 0 && p.blockers.length === 0));
 });
@@ -122,7 +122,7 @@ test('report writes Markdown and HTML per group and a credentials sheet per stud
   assert.match(md, /VM: tp-voip-g01 \(VMID 201 on pve1, running\)/);
   assert.match(md, new RegExp(`\\| 1001 \\| Alice \\| SIP \\| 1001 \\| \`${password}\` \\| sip:1001@10\\.10\\.1\\.10 \\(UDP 5060\\)`));
   assert.match(md, /\| 1003 \| Web Phone \| WebRTC \| 1003 .* wss:\/\/10\.10\.1\.10\/api\/asterisk\/ws \| \[open\]\(https:\/\/softphone\.example\/#server=wss/);
-  assert.match(md, /Smoke scenario: scenarios\/lab-smoke\.yaml: not run: the scenario runner \(issue 6\) is not built yet/);
+  assert.match(md, /Smoke scenario: not run: no smoke scenario in the lab file/);
   const sheet = await readFile(join(out, 'credentials.html'), 'utf8');
   assert.equal(sheet.match(/<section class="sheet">/g)?.length, 5, 'one page per student');
   assert.match(sheet, /<h1>Chloé Petit<\/h1>/);
