@@ -1,7 +1,8 @@
-// `voiplab run FILE_OR_DIR... [--report junit=PATH,html=PATH,json=PATH] [--only NAME] [--parallel N]`:
-// loads every scenario file (all problems of all files reported before anything runs), runs them,
-// prints a progress line per step and a verdict per scenario, the summary `N passed, M failed`,
-// and writes the reports. Exit 0 only when every scenario passed.
+// `voiplab run FILE_OR_DIR... [--report junit=PATH,html=PATH,json=PATH] [--only NAME] [--parallel N]
+// [--pcap DIR]`: loads every scenario file (all problems of all files reported before anything
+// runs), runs them, prints a progress line per step and a verdict per scenario, the summary
+// `N passed, M failed`, and writes the reports (with a pcap of each scenario's SIP traffic in DIR
+// when capture is possible). Exit 0 only when every scenario passed.
 
 import { isAbsolute, relative } from 'node:path';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.ts';
@@ -20,6 +21,12 @@ function progressLine({ scenario, step }: ProgressEvent): string | undefined {
   const mark = step.verdict === 'passed' ? 'ok  ' : 'FAIL';
   const detail = step.verdict === 'failed' && step.message !== undefined ? ` — ${step.message}` : '';
   return `  ${mark} ${scenario.name} › step ${step.number}/${scenario.steps.length} ${step.label} (${step.durationMs} ms, at ${seconds(step.startMs + step.durationMs)})${detail}`;
+}
+
+/** Where the scenario's pcap went, or why there is none; nothing when no capture was asked. */
+function captureLine(result: ScenarioResult): string | undefined {
+  if (result.capture === undefined) return undefined;
+  return 'file' in result.capture ? `  pcap ${result.capture.file}` : `  no pcap: ${result.capture.unavailable}`;
 }
 
 function verdictLine(result: ScenarioResult): string {
@@ -54,6 +61,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     report: { type: 'string', multiple: true },
     only: { type: 'string', multiple: true },
     parallel: { type: 'string' },
+    pcap: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
@@ -63,6 +71,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   if (positionals.length === 0) throw new UsageError(`usage: ${RUN_USAGE}`);
   const parallel = values.parallel === undefined ? 1 : Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError(`--parallel must be a whole number of at least 1 (got ${values.parallel ?? ''})`);
+  if (values.pcap === '') throw new UsageError('--pcap needs a folder for the pcap files');
   let reports;
   try {
     reports = parseReportOption(values.report ?? []);
@@ -86,7 +95,12 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const summary = await runScenarios(selected, {
     parallel,
     onProgress: (event) => { const line = progressLine(event); if (line !== undefined) io.out(line); },
-    onScenarioDone: (result) => io.out(verdictLine(result)),
+    onScenarioDone: (result) => {
+      io.out(verdictLine(result));
+      const capture = captureLine(result);
+      if (capture !== undefined) io.out(capture);
+    },
+    ...(values.pcap === undefined ? {} : { pcapDir: values.pcap }),
   });
   for (const written of await writeReports(summary, reports)) io.out(`report ${written}`);
   io.out(`${summary.passed} passed, ${summary.failed} failed (${seconds(summary.durationMs)})`);

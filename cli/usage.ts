@@ -17,7 +17,7 @@ export const LAB_USAGE = [
   'voiplab lab report FILE [--out DIR]          Markdown, HTML and credentials sheets',
 ];
 
-export const RUN_USAGE = 'voiplab run FILE_OR_DIR... [--report junit=PATH,html=PATH,json=PATH] [--only NAME] [--parallel N]';
+export const RUN_USAGE = 'voiplab run FILE_OR_DIR... [--report junit=PATH,html=PATH,json=PATH] [--only NAME] [--parallel N] [--pcap DIR]';
 
 export const HELP = `voiplab: SIP IPBX, softphone and lab harness
 

@@ -1,11 +1,10 @@
 // The `expect` step: polls what a phone (or the IPBX's API) shows until every part of the
-// expectation holds, or fails at its bound with what was seen last. Audio verdicts use the Goertzel
-// detectors of scenarios/audio on the latest `listen` window of decoded audio the phone received.
+// expectation holds, or fails at its bound with what was seen last. Audio verdicts are the phone
+// kind's own on the latest `listen` window of audio it received (Goertzel detectors of
+// scenarios/audio for the desk phone and baresip, the page's analyser for a browser).
 
-import { detectSilence, detectTone } from '../audio/index.ts';
 import { parseDuration } from './duration.ts';
-import type { DeskPhone } from './phone-emulator/desk-phone.ts';
-import { SAMPLE_RATE } from './rtp/rtp-packet.ts';
+import type { ScenarioPhone } from './phones/scenario-phone.ts';
 import { phoneNamed, type ScenarioContext } from './scenario-context.ts';
 import { StepFailure } from './scenario-errors.ts';
 import type { Expectation } from './scenario-schema.ts';
@@ -16,11 +15,11 @@ const DEFAULT_LISTEN_MS = 600;
 /** One check: undefined when it holds, else what was seen. `final` when waiting cannot change it. */
 type Check = () => Promise<{ seen: string; final?: boolean } | undefined> | { seen: string; final?: boolean } | undefined;
 
-function callCheck(phone: DeskPhone, e: Expectation): Check {
-  return () => {
-    const call = phone.currentCall;
+function callCheck(phone: ScenarioPhone, e: Expectation): Check {
+  return async () => {
+    const call = await phone.observeCall();
     if (call === undefined) return { seen: `${phone.name} has no call` };
-    const seen = `${phone.name}'s call is ${call.describe()}`;
+    const seen = `${phone.name}'s call is ${call.description}`;
     if (call.state !== e.call) return { seen, final: call.state === 'ended' };
     if (e.cause !== undefined && call.cause !== e.cause) return { seen, final: true };
     if (e.status !== undefined && call.status !== e.status) return { seen, final: true };
@@ -28,48 +27,42 @@ function callCheck(phone: DeskPhone, e: Expectation): Check {
   };
 }
 
-function registrationCheck(phone: DeskPhone, e: Expectation): Check {
-  return () => {
-    const seen = `${phone.name} is ${phone.registration}${phone.registrationStatus === undefined ? '' : ` (last REGISTER answered ${phone.registrationStatus})`}`;
-    if (phone.registration !== e.registration) return { seen };
-    if (e.status !== undefined && phone.registrationStatus !== e.status) return { seen };
+function registrationCheck(phone: ScenarioPhone, e: Expectation): Check {
+  return async () => {
+    const registration = await phone.observeRegistration();
+    const seen = `${phone.name} is ${registration.state}${registration.detail === undefined ? '' : ` (${registration.detail})`}${registration.status === undefined ? '' : ` (last REGISTER answered ${registration.status})`}`;
+    if (registration.state !== e.registration) return { seen };
+    if (e.status !== undefined && registration.status !== e.status) return { seen };
     return undefined;
   };
 }
 
-function hearsCheck(phone: DeskPhone, frequencyHz: number, listenMs: number, measured: string[]): Check {
-  return () => {
-    const { samples, packets } = phone.media.latestAudio(listenMs);
-    if (samples.length < (SAMPLE_RATE * listenMs * 0.8) / 1000) return { seen: `${phone.name} received ${packets} audio packets in the last ${listenMs} ms (is media flowing to it?)` };
-    const detection = detectTone(samples, SAMPLE_RATE, frequencyHz);
-    if (detection.detected) {
-      measured.push(detection.summary);
-      return undefined;
-    }
-    return { seen: detection.summary };
+function hearsCheck(phone: ScenarioPhone, frequencyHz: number, listenMs: number, measured: string[]): Check {
+  return async () => {
+    const verdict = await phone.hears(frequencyHz, listenMs);
+    if (!verdict.holds) return { seen: verdict.summary };
+    measured.push(verdict.summary);
+    return undefined;
   };
 }
 
-function silenceCheck(phone: DeskPhone, listenMs: number, since: number, measured: string[]): Check {
-  return () => {
+function silenceCheck(phone: ScenarioPhone, listenMs: number, since: number, measured: string[]): Check {
+  return async () => {
     // Missing packets are silence too: a phone that receives nothing hears nothing.
     if (performance.now() - since < listenMs) return { seen: `listened for less than ${listenMs} ms` };
-    const { samples } = phone.media.latestAudio(listenMs);
-    const window = new Int16Array((SAMPLE_RATE * listenMs) / 1000);
-    window.set(samples.subarray(Math.max(0, samples.length - window.length)));
-    const detection = detectSilence(window, SAMPLE_RATE);
-    if (detection.silent) {
-      measured.push(detection.summary);
-      return undefined;
-    }
-    return { seen: detection.summary };
+    const verdict = await phone.hearsSilence(listenMs);
+    if (!verdict.holds) return { seen: verdict.summary };
+    measured.push(verdict.summary);
+    return undefined;
   };
 }
 
-function dtmfCheck(phone: DeskPhone, digits: string): Check {
-  return () => {
-    const received = phone.receivedDigits();
-    return received.includes(digits.toUpperCase()) ? undefined : { seen: `${phone.name} received ${received === '' ? 'no digits' : `the digits "${received}"`}` };
+function dtmfCheck(phone: ScenarioPhone, digits: string): Check {
+  return async () => {
+    const received = await phone.receivedDigits();
+    if (received.includes(digits.toUpperCase())) return undefined;
+    const hint = phone.kind === 'browser' ? ' (a browser sees only SIP INFO digits: RFC 4733 events never reach the page)' : '';
+    return { seen: `${phone.name} received ${received === '' ? 'no digits' : `the digits "${received}"`}${hint}` };
   };
 }
 

@@ -5,16 +5,18 @@
 import { parseDuration } from './duration.ts';
 import { checkExpectation } from './expectations.ts';
 import type { LoadedScenario } from './load-scenario.ts';
-import { DeskPhone } from './phone-emulator/desk-phone.ts';
+import type { ScenarioPhone } from './phones/scenario-phone.ts';
+import { startScenarioPhone } from './phones/start-phone.ts';
 import { SipTrace } from './phone-emulator/sip-trace.ts';
 import type { ScenarioContext } from './scenario-context.ts';
-import { ScenarioError } from './scenario-errors.ts';
 import type { ScenarioResult, StepResult } from './scenario-result.ts';
-import type { ScenarioStep } from './scenario-schema.ts';
+import type { Scenario, ScenarioStep } from './scenario-schema.ts';
 import { stepKind, stepLabel } from './step-label.ts';
 import { runAction } from './step-actions.ts';
-import { startEmbeddedTarget } from './targets/embedded-target.ts';
+import { startScenarioCapture, type ScenarioCapture } from './capture/scenario-capture.ts';
+import { resolveScenarioSecrets } from './targets/account-secrets.ts';
 import type { ScenarioTarget } from './targets/scenario-target.ts';
+import { startTarget } from './targets/start-target.ts';
 
 const SETTLE_MS = 300;
 
@@ -25,26 +27,23 @@ export interface ProgressEvent {
 
 export interface RunScenarioOptions {
   onProgress?: (event: ProgressEvent) => void;
+  /** Capture the scenario's SIP traffic into a pcap file in this folder (when dumpcap/tshark can). */
+  pcapDir?: string;
+  /** Capture tools to try (tests); dumpcap then tshark by default. */
+  captureTools?: readonly string[];
+  /** Starts the target instead of what the scenario's `target` names (voiplab lab runs its smoke scenario on each group's XiVO so). */
+  startTarget?: (scenario: Scenario) => Promise<ScenarioTarget>;
 }
 
 export function scenarioId(file: string, name: string): string {
   return `${file}#${name}`;
 }
 
-async function startPhones(loaded: LoadedScenario, target: ScenarioTarget, trace: SipTrace): Promise<Map<string, DeskPhone>> {
-  const phones = new Map<string, DeskPhone>();
+async function startPhones(loaded: LoadedScenario, target: ScenarioTarget, trace: SipTrace): Promise<Map<string, ScenarioPhone>> {
+  const phones = new Map<string, ScenarioPhone>();
   const { scenario } = loaded;
   try {
-    for (const [name, phone] of Object.entries(scenario.phones)) {
-      if (phone.kind !== 'phone') throw new ScenarioError('SCENARIO_PHONE_KIND_UNSUPPORTED', `phone ${name}: kind ${phone.kind} is not supported yet; use kind: phone (the built-in desk-phone emulator)`);
-      const account = scenario.accounts.find((a) => a.extension === phone.account);
-      phones.set(name, await DeskPhone.start({
-        name, user: phone.account, password: phone.password ?? account?.password ?? '', domain: target.domain,
-        protocol: phone.transport, proxy: target.proxy(phone.transport), trace,
-        ...(account?.displayName === undefined ? {} : { displayName: account.displayName }),
-        ...(phone.tone === undefined ? {} : { toneHz: phone.tone }),
-      }));
-    }
+    for (const name of Object.keys(scenario.phones)) phones.set(name, await startScenarioPhone(scenario, name, target, trace));
   } catch (err) {
     await Promise.all([...phones.values()].map((p) => p.close().catch(() => undefined)));
     throw err;
@@ -77,10 +76,13 @@ export async function runScenario(loaded: LoadedScenario, options: RunScenarioOp
   const elapsed = (): number => Math.round(performance.now() - origin);
   const deadline = origin + parseDuration(scenario.timeout);
   let target: ScenarioTarget | undefined;
-  let phones = new Map<string, DeskPhone>();
+  let capture: ScenarioCapture | undefined;
+  let phones = new Map<string, ScenarioPhone>();
   try {
-    target = await startEmbeddedTarget(scenario);
-    phones = await startPhones(loaded, target, trace);
+    const resolved = { ...loaded, scenario: resolveScenarioSecrets(scenario) };
+    target = await (options.startTarget ?? startTarget)(resolved.scenario);
+    if (options.pcapDir !== undefined) capture = await startScenarioCapture(options.pcapDir, loaded, target, options.captureTools);
+    phones = await startPhones(resolved, target, trace);
     const context: ScenarioContext = { scenario, target, phones, defaultWithinMs: parseDuration(scenario.defaultWithin) };
     for (const [i, step] of scenario.steps.entries()) {
       const stepResult = steps[i];
@@ -108,6 +110,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunScenarioOp
     await Promise.all([...phones.values()].map((p) => p.close().catch(() => undefined)));
     // Let the IPBX finish tearing down the last call's media before it stops (rtpengine's delete).
     if (target !== undefined) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    if (capture !== undefined) result.capture = await capture.stop();
     await target?.close().catch(() => undefined);
     result.durationMs = elapsed();
   }

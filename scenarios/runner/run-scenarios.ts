@@ -9,6 +9,8 @@ export interface RunScenariosOptions {
   parallel?: number;
   onProgress?: (event: ProgressEvent) => void;
   onScenarioDone?: (result: ScenarioResult) => void;
+  /** A pcap of each scenario's SIP traffic in this folder (see RunScenarioOptions). */
+  pcapDir?: string;
 }
 
 export async function runScenarios(scenarios: readonly LoadedScenario[], options: RunScenariosOptions = {}): Promise<RunSummary> {
@@ -21,7 +23,10 @@ export async function runScenarios(scenarios: readonly LoadedScenario[], options
       const index = next++;
       const loaded = scenarios[index];
       if (loaded === undefined) continue;
-      const result = await runScenario(loaded, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
+      const result = await runScenario(loaded, {
+        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+        ...(options.pcapDir === undefined ? {} : { pcapDir: options.pcapDir }),
+      });
       results[index] = result;
       options.onScenarioDone?.(result);
     }

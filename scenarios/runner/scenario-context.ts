@@ -1,6 +1,6 @@
 // What the steps of a running scenario share: its phones by name, the target, the default bound.
 
-import type { DeskPhone } from './phone-emulator/desk-phone.ts';
+import type { ScenarioPhone } from './phones/scenario-phone.ts';
 import { StepFailure } from './scenario-errors.ts';
 import type { Scenario } from './scenario-schema.ts';
 import type { ScenarioTarget } from './targets/scenario-target.ts';
@@ -8,11 +8,11 @@ import type { ScenarioTarget } from './targets/scenario-target.ts';
 export interface ScenarioContext {
   scenario: Scenario;
   target: ScenarioTarget;
-  phones: Map<string, DeskPhone>;
+  phones: Map<string, ScenarioPhone>;
   defaultWithinMs: number;
 }
 
-export function phoneNamed(context: ScenarioContext, name: string): DeskPhone {
+export function phoneNamed(context: ScenarioContext, name: string): ScenarioPhone {
   const phone = context.phones.get(name);
   if (phone === undefined) throw new StepFailure(`no phone is named ${name}`);
   return phone;

@@ -10,8 +10,8 @@ import { CodedError } from '../../ipbx/sip/index.ts';
 export const SCENARIO_ERROR_CODES = {
   SCENARIO_FILE_INVALID: 'A scenario file breaks the schema (scenarios/scenario.schema.json) or a consistency rule (a phone naming an unknown account, a step naming an unknown phone); each issue names the file, line, column and field.',
   SCENARIO_FILE_UNREADABLE: 'A scenario file or folder given to `voiplab run` cannot be read, or a folder holds no .yaml/.yml file.',
-  SCENARIO_PHONE_KIND_UNSUPPORTED: 'The scenario declares a phone of a kind this runner does not drive yet (baresip, browser); use kind: phone.',
-  SCENARIO_TARGET_FAILED: 'The target IPBX could not be started (embedded: rtpengine missing, no free port); the message says why.',
+  SCENARIO_PHONE_KIND_UNSUPPORTED: 'A phone of the scenario cannot be started here: its kind needs a program that is not installed (baresip: apt-get install baresip; browser: Chromium and playwright-core), or a browser phone\'s target serves no softphone page.',
+  SCENARIO_TARGET_FAILED: 'The target could not be started or reached (embedded: rtpengine missing, no free port, a restart failed; sip: its host does not resolve), or the environment variable holding a password is not set; the message says why.',
   SCENARIO_STEP_FAILED: 'A step or expectation of a scenario did not hold; the message names the step and what was seen instead.',
   SCENARIO_REPORT_OPTION: 'A --report option is not of the form kind=PATH with kind junit, json or html.',
 } as const;

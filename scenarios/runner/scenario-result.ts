@@ -37,6 +37,8 @@ export interface ScenarioResult {
   failure?: string;
   phones: string[];
   sip: TracedMessage[];
+  /** With `--pcap DIR`: the pcap file of its SIP traffic, or why there is none. */
+  capture?: { file: string } | { unavailable: string };
 }
 
 export interface RunSummary {

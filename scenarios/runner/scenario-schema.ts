@@ -14,14 +14,29 @@ const Frequency = Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 4000, des
 
 export const AccountSchema = Type.Object({
   extension: Type.String({ pattern: '^[0-9A-Za-z_.+-]+$', description: 'the SIP user and dialled number, e.g. "1001"' }),
-  password: Type.String({ minLength: 1 }),
+  /** The password, or `${ENV_NAME}` parts read from the environment when the scenario starts. */
+  password: Type.Optional(Type.String({ minLength: 1, description: 'the password; ${NAME} is replaced by the environment variable NAME' })),
+  /** The environment variable holding the password (no secret in the file). */
+  passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the environment variable holding the password' })),
   displayName: Type.Optional(Type.String()),
+}, { additionalProperties: false });
+
+/** A ring group of the embedded target: its number rings its members (IPBX config `groups` + a dialplan rule). */
+export const GroupSchema = Type.Object({
+  name: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  number: Type.String({ pattern: '^[0-9A-Za-z_.+-]+$', description: 'the number that rings the group, e.g. "2000"' }),
+  strategy: Type.Optional(Type.Union([Type.Literal('simultaneous'), Type.Literal('in-turn')], { default: 'simultaneous' })),
+  /** How long each member (in turn) or all members (simultaneous) ring. */
+  memberTimeout: Type.Optional(Duration),
+  members: Type.Array(Type.String({ minLength: 1, description: 'the extension of one of the accounts' }), { minItems: 1 }),
+  /** Number dialled when nobody answers. */
+  fallback: Type.Optional(Type.String({ minLength: 1 })),
 }, { additionalProperties: false });
 
 export const PHONE_KINDS = ['phone', 'baresip', 'browser'] as const;
 
 export const PhoneSchema = Type.Object({
-  /** phone: the built-in desk-phone emulator; baresip and browser are declared for later. */
+  /** phone: the built-in desk-phone emulator; baresip: a baresip process; browser: the voiplab softphone in Chromium. */
   kind: Type.Optional(Type.Union(PHONE_KINDS.map((k) => Type.Literal(k)), { default: 'phone' })),
   account: Type.String({ minLength: 1, description: 'the extension of one of the accounts' }),
   /** A password other than the account's (a wrong-password scenario). */
@@ -31,10 +46,39 @@ export const PhoneSchema = Type.Object({
   tone: Type.Optional(Frequency),
 }, { additionalProperties: false });
 
+/** A XiVO (or Wazo 20.06) reached at the target's host: its confd and xivo-auth, and its admin from the environment. */
+export const XivoTargetSchema = Type.Object({
+  flavour: Type.Optional(Type.Union([Type.Literal('xivo-16.15'), Type.Literal('wazo-20.06')], { default: 'xivo-16.15' })),
+  confdPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: 9486 })),
+  authPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: 9497 })),
+  usernameEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'environment variable holding the web administrator (root when absent)' })),
+  passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'XIVO_ADMIN_PASSWORD', description: "environment variable holding the web administrator's password" })),
+  tls: Type.Object({
+    caFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the CA or the self-signed certificate, relative to the working folder' })),
+    fingerprint: Type.Optional(Type.String({ pattern: '^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$', description: 'SHA-256 fingerprint of the certificate' })),
+    insecure: Type.Optional(Type.Literal(true, { description: 'skip certificate verification (logged loudly)' })),
+  }, { additionalProperties: false, minProperties: 1, maxProperties: 1, description: 'exactly one of caFile, fingerprint, insecure' }),
+  context: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'default', description: 'the internal context of the lines made' })),
+  /** Leave the users, lines and extensions made for the run in place. */
+  keep: Type.Optional(Type.Boolean({ default: false })),
+}, { additionalProperties: false, description: 'xivo target only' });
+
 export const TargetSchema = Type.Object({
-  /** embedded: a voiplab IPBX started in-process with the scenario's accounts (media through rtpengine). */
-  kind: Type.Optional(Type.Literal('embedded', { default: 'embedded' })),
+  /** embedded: a voiplab IPBX started in-process with the scenario's accounts (media through rtpengine); sip: any SIP server, nothing started. */
+  kind: Type.Optional(Type.Union([Type.Literal('embedded'), Type.Literal('sip'), Type.Literal('xivo')], { default: 'embedded' })),
   domain: Type.Optional(Type.String({ minLength: 1, default: 'voiplab.test' })),
+  /** sip: the server's host name or address. */
+  host: Type.Optional(Type.String({ minLength: 1 })),
+  /** sip: its SIP port (UDP and TCP), default 5060. */
+  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  /** sip: the transports it listens on; a phone must use one of them. Default udp and tcp. */
+  transports: Type.Optional(Type.Array(Type.Union([Type.Literal('udp'), Type.Literal('tcp')]), { minItems: 1, uniqueItems: true })),
+  /** sip: where browsers reach it (wss://host:port/path). */
+  wss: Type.Optional(Type.String({ pattern: '^wss?://' })),
+  /** embedded: how long an unanswered call rings before the caller gets 480 (IPBX calls.noAnswerTimeout, whole seconds); 30s when absent. */
+  noAnswerTimeout: Type.Optional(Duration),
+  /** xivo (with host, and port for SIP): the accounts are made through confd before the run, removed after. */
+  xivo: Type.Optional(XivoTargetSchema),
 }, { additionalProperties: false, default: {} });
 
 /** A step naming only a phone may be written `- hangup: bob` or `- hangup: { phone: bob }`. */
@@ -74,7 +118,13 @@ export const ExpectationSchema = Type.Object({
 
 /** Each step kind's value schema, by key; the runner and the validator share this table. */
 export const STEP_SCHEMAS = {
-  register: phoneOr({ status: Type.Optional(StatusCode), within: Type.Optional(Duration) }),
+  register: phoneOr({
+    status: Type.Optional(StatusCode), within: Type.Optional(Duration),
+    /** Seconds asked for (Expires); 3600 when absent. */
+    expires: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400 })),
+    /** Re-REGISTER before it expires (halfway), as phones do; true when absent. */
+    refresh: Type.Optional(Type.Boolean()),
+  }),
   unregister: phoneOr({ within: Type.Optional(Duration) }),
   call: Type.Object({ from: PhoneName, to: Type.String({ minLength: 1, description: 'a phone name (its extension is dialled) or a number' }) }, { additionalProperties: false }),
   answer: phoneOr({ within: Type.Optional(Duration) }),
@@ -83,9 +133,18 @@ export const STEP_SCHEMAS = {
   hangup: phoneOr({ within: Type.Optional(Duration) }),
   hold: phoneOr({ within: Type.Optional(Duration) }),
   resume: phoneOr({ within: Type.Optional(Duration) }),
-  transfer: Type.Object({ phone: PhoneName, to: Type.String({ minLength: 1, description: 'a phone name (its extension) or a number' }), within: Type.Optional(Duration) }, { additionalProperties: false }),
+  transfer: Type.Object({
+    phone: PhoneName, to: Type.String({ minLength: 1, description: 'a phone name (its extension) or a number' }), within: Type.Optional(Duration),
+    /** Attended (RFC 5589 §7): the phone's earlier call goes to the other party of its latest call (a REFER with Replaces). */
+    attended: Type.Optional(Type.Boolean()),
+  }, { additionalProperties: false }),
   dtmf: Type.Object({ phone: PhoneName, digits: Type.String({ pattern: '^[0-9*#A-Da-d]+$' }), via: Type.Optional(Type.Union([Type.Literal('rfc4733'), Type.Literal('info')], { default: 'rfc4733' })) }, { additionalProperties: false }),
   wait: Duration,
+  /** The phone stops sending and receiving (SIP and RTP); its TCP connections are closed. */
+  'drop-network': phoneOr({}),
+  'restore-network': phoneOr({}),
+  /** Stops the target IPBX and starts it again on the same ports and store (embedded target). */
+  'restart-target': Type.Object({ down: Type.Optional(Duration), within: Type.Optional(Duration) }, { additionalProperties: false }),
   expect: ExpectationSchema,
 } as const;
 
@@ -103,6 +162,8 @@ export const ScenarioSchema = Type.Object({
   /** The bound on each step and expectation that gives no `within`. */
   defaultWithin: Type.Optional(Type.String({ pattern: DURATION_PATTERN, default: '5s' })),
   accounts: Type.Array(AccountSchema, { minItems: 1 }),
+  /** Ring groups the embedded target creates. */
+  groups: Type.Optional(Type.Array(GroupSchema)),
   phones: Type.Record(Type.String({ pattern: NAME_PATTERN }), PhoneSchema, { additionalProperties: false }),
   steps: Type.Array(StepSchema, { minItems: 1 }),
 }, { additionalProperties: false });

@@ -3,6 +3,7 @@
 
 import type { PathIssue } from '../../ipbx/config/path-issue.ts';
 import type { Expectation, Scenario, ScenarioStep } from './scenario-schema.ts';
+import { checkTargetSemantics } from './targets/target-semantic-checks.ts';
 
 /** The phones a step acts on or looks at, with the field that names each. */
 function phonesNamed(step: ScenarioStep): Array<{ phone: string; field: string[] }> {
@@ -47,5 +48,6 @@ export function checkScenarioSemantics(scenario: Scenario): PathIssue[] {
     const expectation = (step as { expect?: Expectation }).expect;
     if (expectation !== undefined) issues.push(...checkExpectation(expectation, ['steps', i, 'expect']));
   });
+  issues.push(...checkTargetSemantics(scenario));
   return issues;
 }

@@ -1,12 +1,16 @@
-// The steps that act (everything but `expect`): each drives one desk phone and is bounded by its
-// `within` (the scenario's defaultWithin when absent). A step that cannot do what it says throws a
-// StepFailure saying what the phone saw instead.
+// The steps that act (everything but `expect`): each drives one phone, of any kind, and is bounded
+// by its `within` (the scenario's defaultWithin when absent). A step that cannot do what it says
+// throws a StepFailure saying what the phone saw instead.
 
 import { parseDuration } from './duration.ts';
 import type { CallTimings } from './phone-emulator/emulated-call.ts';
 import { dialledNumber, phoneNamed, type ScenarioContext } from './scenario-context.ts';
 import { StepFailure } from './scenario-errors.ts';
 import type { ScenarioStep, StepValue } from './scenario-schema.ts';
+import { withinMs } from './within.ts';
+
+/** Bound on `restart-target` without `within`: an IPBX with its rtpengine takes a few seconds to come back. */
+const RESTART_WITHIN_MS = 30_000;
 
 /** A step naming a phone, in either of its forms, with its bound. */
 function target(context: ScenarioContext, value: string | { phone: string; within?: string }): { phone: string; ms: number } {
@@ -20,7 +24,9 @@ export async function runAction(context: ScenarioContext, step: ScenarioStep): P
     const value: StepValue<'register'> = step.register;
     const { phone, ms } = target(context, value);
     const expected = typeof value === 'string' ? undefined : value.status;
-    const status = await phoneNamed(context, phone).register(3600, ms);
+    const expires = typeof value === 'string' ? 3600 : value.expires ?? 3600;
+    const refresh = typeof value === 'string' || value.refresh !== false;
+    const status = await phoneNamed(context, phone).register(expires, ms, refresh);
     if (expected !== undefined && status !== expected) throw new StepFailure(`REGISTER was answered ${status}, expected ${expected}`);
     if (expected === undefined && (status < 200 || status >= 300)) throw new StepFailure(`REGISTER was answered ${status} (check the account's password)`);
     return undefined;
@@ -32,7 +38,7 @@ export async function runAction(context: ScenarioContext, step: ScenarioStep): P
     return undefined;
   }
   if ('call' in step) {
-    return phoneNamed(context, step.call.from).call(dialledNumber(context, step.call.to)).timings;
+    return (await phoneNamed(context, step.call.from).call(dialledNumber(context, step.call.to))).timings;
   }
   if ('answer' in step) {
     const { phone, ms } = target(context, step.answer);
@@ -63,12 +69,27 @@ export async function runAction(context: ScenarioContext, step: ScenarioStep): P
   }
   if ('transfer' in step) {
     const ms = step.transfer.within === undefined ? context.defaultWithinMs : parseDuration(step.transfer.within);
-    const status = await phoneNamed(context, step.transfer.phone).blindTransfer(dialledNumber(context, step.transfer.to), ms);
+    const phone = phoneNamed(context, step.transfer.phone);
+    const number = dialledNumber(context, step.transfer.to);
+    const status = step.transfer.attended === true ? await phone.attendedTransfer(number, ms) : await phone.blindTransfer(number, ms);
     if (status !== 202 && (status < 200 || status >= 300)) throw new StepFailure(`the REFER was answered ${status}`);
     return undefined;
   }
   if ('dtmf' in step) {
     await phoneNamed(context, step.dtmf.phone).sendDtmf(step.dtmf.digits, step.dtmf.via ?? 'rfc4733', context.defaultWithinMs);
+    return undefined;
+  }
+  if ('drop-network' in step || 'restore-network' in step) {
+    const up = 'restore-network' in step;
+    phoneNamed(context, target(context, up ? step['restore-network'] : step['drop-network']).phone).setNetwork(up);
+    return undefined;
+  }
+  if ('restart-target' in step) {
+    const { restart } = context.target;
+    if (restart === undefined) throw new StepFailure(`the ${context.scenario.target.kind} target cannot be restarted (only the embedded one can)`);
+    const value = step['restart-target'];
+    const ms = value.within === undefined ? RESTART_WITHIN_MS : parseDuration(value.within);
+    await withinMs(restart(value.down === undefined ? 0 : parseDuration(value.down)), ms, 'the target to restart');
     return undefined;
   }
   if ('wait' in step) {

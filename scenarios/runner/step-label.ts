@@ -23,13 +23,14 @@ export function stepLabel(step: ScenarioStep): string {
   const value: unknown = Object.values(step)[0];
   if (typeof value === 'string') return `${kind} ${value}`;
   if (kind === 'expect') return `expect ${expectationLabel(value as Expectation)}`;
-  const v = value as { phone?: string; from?: string; to?: string; code?: number; digits?: string; via?: string; status?: number };
+  const v = value as { phone?: string; from?: string; to?: string; code?: number; digits?: string; via?: string; status?: number; attended?: boolean; down?: string; expires?: number; refresh?: boolean };
   switch (kind) {
     case 'call': return `call ${v.from ?? '?'} → ${v.to ?? '?'}`;
-    case 'transfer': return `transfer ${v.phone ?? '?'}'s call to ${v.to ?? '?'}`;
+    case 'transfer': return `transfer ${v.phone ?? '?'}'s call to ${v.to ?? '?'}${v.attended === true ? ' (attended)' : ''}`;
+    case 'restart-target': return `restart the target${v.down === undefined ? '' : ` (down ${v.down})`}`;
     case 'reject': return `reject ${v.phone ?? '?'} with ${v.code ?? '?'}`;
     case 'dtmf': return `dtmf ${v.phone ?? '?'} sends ${v.digits ?? '?'}${v.via === 'info' ? ' (SIP INFO)' : ''}`;
-    case 'register': return `register ${v.phone ?? '?'}${v.status === undefined ? '' : ` expecting ${v.status}`}`;
+    case 'register': return `register ${v.phone ?? '?'}${v.expires === undefined ? '' : ` for ${v.expires} s`}${v.refresh === false ? ' without refresh' : ''}${v.status === undefined ? '' : ` expecting ${v.status}`}`;
     default: return `${kind} ${v.phone ?? '?'}`;
   }
 }

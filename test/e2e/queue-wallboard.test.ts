@@ -41,7 +41,7 @@ describe('queue wallboard', { timeout: 120_000 }, () => {
     assert.equal(await page.getByTestId('member-status-helpdesk-1001').textContent(), 'paused (training)');
     // A mark in the page: it must survive the updates (no reload).
     await page.evaluate(() => {
-      Object.assign(window, { wallboardMark: 42 });
+      Object.assign(globalThis, { wallboardMark: 42 });
     });
 
     const caller = lab.phone('2001');
@@ -58,7 +58,7 @@ describe('queue wallboard', { timeout: 120_000 }, () => {
     await caller.hangup(2000);
     await row.waitFor({ state: 'detached', timeout: 10_000 });
     await page.getByTestId('figure-helpdesk-abandoned').locator('b').filter({ hasText: '1' }).waitFor({ timeout: 10_000 });
-    assert.equal(await page.evaluate(() => (window as unknown as { wallboardMark?: number }).wallboardMark), 42, 'the page was not reloaded');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { wallboardMark?: number }).wallboardMark), 42, 'the page was not reloaded');
     await page.close();
   });
 

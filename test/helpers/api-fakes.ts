@@ -8,6 +8,10 @@ import { EventEmitter } from 'node:events';
 import type { Account, AccountDirectory } from '../../ipbx/accounts/account.ts';
 import type { ActiveCall, CallControl } from '../../ipbx/b2bua/call-control.ts';
 import { Value } from '@sinclair/typebox/value';
+import { QueueService } from '../../ipbx/queues/queue-service.ts';
+import { openDatabase } from '../../ipbx/store/open-database.ts';
+import { SqliteQueueStore } from '../../ipbx/store/sqlite-queue-store.ts';
+import { systemClock } from '../../ipbx/sip/index.ts';
 import { MediaSchema, type DialplanRule, type GroupConfig, type QueueConfig, type VoiplabConfig } from '../../ipbx/config/config-schema.ts';
 import type { AccountInput, AccountPatch, ConfigService, ConfigServiceEvents } from '../../ipbx/config/config-service.ts';
 import { IpbxEvents, type Cdr } from '../../ipbx/events/ipbx-events.ts';
@@ -237,8 +241,13 @@ export function buildTestApi(overrides: Partial<ApiDeps> = {}, metrics: MetricVa
   const bindings: Binding[] = [];
   const events = new IpbxEvents();
   const logs: string[] = [];
+  // The real queue service on an in-memory store: the /queues routes are served as in the IPBX.
+  const queues = new QueueService({
+    queues: () => config.current.queues, isBusy: () => false, isAccount: (extension) => config.accounts.get(extension) !== undefined,
+    isReachable: () => false, store: new SqliteQueueStore(openDatabase(':memory:')), events, clock: systemClock, report: () => undefined,
+  });
   const deps: ApiDeps = {
-    config, calls, cdrs, events,
+    config, calls, cdrs, events, queues,
     registrations: { list: () => [...bindings] },
     adminToken: TEST_TOKEN,
     metrics: () => metrics,

@@ -6,7 +6,6 @@
 // wants a secure context, which loopback HTTP is). Every wait is bounded, and every failure
 // says what the phone saw: its state, console errors and the last SIP messages.
 
-import { createHash, createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,11 +15,13 @@ import { chromium, type Browser, type BrowserServer, type Page } from 'playwrigh
 import type {
   CallSnapshot, CallState, DtmfOptions, HeardAudio, MediaRoute, PhoneApi, PhoneSnapshot, RegisterOptions, RegistrationSnapshot, RegistrationState,
 } from '../e2e/browser-phone/phone-api.ts';
+import { CHROMIUM, CHROMIUM_ARGS, sleep, spkiHash, withoutBody, withTimeout } from '../../scenarios/runner/phones/chromium.ts';
 import { silenceWav, toneWav } from './tones.ts';
+
+export { CHROMIUM, CHROMIUM_ARGS, sleep, spkiHash, withoutBody, withTimeout } from '../../scenarios/runner/phones/chromium.ts';
 
 export type { CallSnapshot, CallState, DtmfOptions, HeardAudio, MediaEndpoint, MediaRoute, PhoneSnapshot, RegisterOptions, RegistrationSnapshot, RegistrationState } from '../e2e/browser-phone/phone-api.ts';
 
-export const CHROMIUM = process.env['VOIPLAB_CHROMIUM'] ?? '/usr/bin/chromium';
 const PAGE_DIR = fileURLToPath(new URL('../e2e/browser-phone/', import.meta.url));
 const BUNDLE_PATH = '/page-main.js';
 /** Bounds a single call into the page; calls that wait for the network (hold) get the same. */
@@ -36,27 +37,6 @@ const DEFAULT_TOLERANCE_HZ = 50;
 const DEFAULT_MIN_LEVEL_DB = -45;
 const CONSOLE_ERROR_LIMIT = 50;
 const TRACE_MESSAGES_IN_FAILURES = 10;
-
-/** Chromium flags for phones: fake media devices, loopback ICE, audio without a click. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  // Loopback ICE candidates are skipped by default; they are the only ones the page keeps.
-  '--allow-loopback-in-peer-connection',
-  // An AudioContext may run without a click.
-  '--autoplay-policy=no-user-gesture-required',
-];
-
-/** Chromium's certificate pin: base64 SHA-256 of the certificate's SubjectPublicKeyInfo. */
-export function spkiHash(pem: string): string {
-  const spki = createPublicKey(pem).export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(spki).digest('base64');
-}
 
 // --- Page server ---------------------------------------------------------------------------
 
@@ -381,23 +361,4 @@ export class BrowserPhone {
     if (this.#consoleErrors.length === 0) return `--- ${this.name}: no console errors`;
     return [`--- ${this.name} console errors (last ${this.#consoleErrors.length}):`, ...this.#consoleErrors].join('\n');
   }
-}
-
-/** A traced SIP message without its body (SDP is long and rarely the point), indented. */
-export function withoutBody(traced: string): string {
-  const bodyAt = traced.indexOf('\r\n\r\n');
-  return (bodyAt === -1 ? traced : traced.slice(0, bodyAt)).replace(/\r?\n/g, '\n  ');
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** `promise`, or a rejection naming `what` after `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

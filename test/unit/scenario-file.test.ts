@@ -66,8 +66,8 @@ steps:
 `), [
     `${FILE}:4:18: accounts[1].extension: must be a string: write "1002" in quotes (a bare 1002 is a number in YAML)`,
     `${FILE}:7:33: phones.bob.kind: must be one of "phone", "baresip", "browser" (got "nokia")`,
-    `${FILE}:10:31: steps[1].register.statuss: unknown field (allowed: phone, status, within)`,
-    `${FILE}:11:5: steps[2].frobnicate: unknown step (allowed: register, unregister, call, answer, reject, cancel, hangup, hold, resume, transfer, dtmf, wait, expect)`,
+    `${FILE}:10:31: steps[1].register.statuss: unknown field (allowed: phone, status, within, expires, refresh)`,
+    `${FILE}:11:5: steps[2].frobnicate: unknown step (allowed: register, unregister, call, answer, reject, cancel, hangup, hold, resume, transfer, dtmf, wait, drop-network, restore-network, restart-target, expect)`,
     `${FILE}:12:33: steps[3].expect.call: must be one of "ringing", "connected", "ended" (got "ring")`,
     `${FILE}:13:11: steps[4].wait: "2 s" does not have the expected form: a duration: 500ms, 2s, 1.5s (pattern ^[0-9]+(\\.[0-9]+)?(ms|s)$)`,
     `${FILE}:14:13: steps[5].reject.code: is required`,
@@ -82,7 +82,7 @@ steps:
     answer: alice
 `), [
     `${FILE}:1:1: phones: is required`,
-    `${FILE}:4:5: steps[0]: a step has exactly one key (found register, answer), one of: register, unregister, call, answer, reject, cancel, hangup, hold, resume, transfer, dtmf, wait, expect`,
+    `${FILE}:4:5: steps[0]: a step has exactly one key (found register, answer), one of: register, unregister, call, answer, reject, cancel, hangup, hold, resume, transfer, dtmf, wait, drop-network, restore-network, restart-target, expect`,
   ]);
 });
 

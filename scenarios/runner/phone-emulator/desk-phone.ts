@@ -7,10 +7,12 @@
 import { Dialog, dialogKey } from '../../../ipbx/sip/dialog/index.ts';
 import { SipUri, type NameAddr, type SipRequest, type SipResponse } from '../../../ipbx/sip/message/index.ts';
 import { TransportLayer, type SendTarget } from '../../../ipbx/sip/transport/index.ts';
-import { SipStack, type IncomingRequest } from '../../../ipbx/sip/ua/index.ts';
+import { SipStack, isLocalResponse, type IncomingRequest } from '../../../ipbx/sip/ua/index.ts';
 import { answerDirection, audioSdp, sdpAudioPort, sdpConnectionAddress, sdpDirection, type MediaDirection } from '../rtp/sdp-audio.ts';
 import { withinMs } from '../within.ts';
 import { CallState, EmulatedCall } from './emulated-call.ts';
+import { NetworkGate } from './network-gate.ts';
+import { RegistrationRefresh } from './registration-refresh.ts';
 import { RtpSession } from './rtp-session.ts';
 import { TracingTransport, type SipTrace } from './sip-trace.ts';
 
@@ -48,6 +50,21 @@ export class DeskPhone {
   readonly #byDialog = new Map<string, EmulatedCall>();
   #sdpVersion = 1;
   readonly #sdpSession = Math.floor(Math.random() * 1e9);
+  #gate: NetworkGate | undefined;
+  /** One Call-ID for every REGISTER of this phone, CSeq rising (RFC 3261 §10.2). */
+  readonly #registerCallId = `reg-${Math.random().toString(36).slice(2)}`;
+  #registerCSeq = 1;
+  readonly #refresh = new RegistrationRefresh({
+    reregister: async (expires, ms) => {
+      const response = await this.#sendRegister(expires, ms).catch(() => undefined);
+      if (response === undefined || response.status < 200 || response.status >= 300) {
+        this.registration = 'failed';
+        return undefined;
+      }
+      return grantedExpires(response, this.#contact, expires);
+    },
+    expired: () => { if (this.registration === 'registered') this.registration = 'unregistered'; },
+  });
 
   private constructor(options: DeskPhoneOptions, stack: SipStack, rtp: RtpSession) {
     this.name = options.name;
@@ -62,8 +79,23 @@ export class DeskPhone {
     const layer = new TransportLayer({ listeners: [{ protocol: options.protocol, address: '127.0.0.1', port: 0 }] });
     await layer.start();
     const rtp = await RtpSession.open(options.toneHz).catch(async (err: unknown) => { await layer.close(); throw err; });
-    const stack = new SipStack({ transport: new TracingTransport(layer, options.trace, options.name), userAgent: `voiplab-desk-phone/${options.name}`, onError: () => undefined });
-    return new DeskPhone(options, stack, rtp);
+    const gate = new NetworkGate(layer);
+    const stack = new SipStack({ transport: new TracingTransport(gate, options.trace, options.name), userAgent: `voiplab-desk-phone/${options.name}`, onError: () => undefined });
+    const phone = new DeskPhone(options, stack, rtp);
+    phone.#gate = gate;
+    return phone;
+  }
+
+  /** Drops (false) or restores (true) the phone's network: SIP and RTP, both ways. */
+  setNetwork(up: boolean): void {
+    this.#gate?.set(up);
+    this.#rtp.networkUp = up;
+  }
+
+  /** `udp 127.0.0.1:5060`: the server every request goes to, for messages. */
+  get server(): string {
+    const { protocol, address, port } = this.options.proxy;
+    return `${protocol} ${address}:${port}`;
   }
 
   get aor(): string {
@@ -87,16 +119,33 @@ export class DeskPhone {
     return this.options.displayName === undefined ? `<${this.aor}>` : `"${this.options.displayName}" <${this.aor}>`;
   }
 
-  /** REGISTER (expires 0 unregisters); returns the final status, the registration state follows it. */
-  async register(expires: number, ms: number): Promise<number> {
+  /**
+   * REGISTER (expires 0 unregisters); returns the final status, the registration state follows it.
+   * A registration is refreshed halfway through its expiry, or with `refresh` false forgotten once
+   * expired. No answer at all (timeout, connection refused) throws, naming the server.
+   */
+  async register(expires: number, ms: number, refresh = true): Promise<number> {
+    this.#refresh.cancel();
+    const response = await this.#sendRegister(expires, ms);
+    if (isLocalResponse(response)) {
+      throw new Error(`${this.name}'s REGISTER got no answer from the SIP server at ${this.server}: ${response.status === 503 ? 'it could not be sent (connection refused?)' : 'timed out'}`);
+    }
+    if (this.registration === 'registered') this.#refresh.follow(grantedExpires(response, this.#contact, expires), refresh);
+    return response.status;
+  }
+
+  async #sendRegister(expires: number, ms: number): Promise<SipResponse> {
+    // +2: a digest retry takes the next CSeq; a REGISTER abandoned at its bound must not be reused.
+    const cseq = this.#registerCSeq;
+    this.#registerCSeq += 2;
     const request = this.#stack.createRequest('REGISTER', new SipUri({ host: this.options.domain }), {
-      from: this.#from, to: `<${this.aor}>`, contact: `${this.#contact.toString()};expires=${expires}`,
+      from: this.#from, to: `<${this.aor}>`, contact: `${this.#contact.toString()};expires=${expires}`, callId: this.#registerCallId, cseq,
     });
-    const response = await withinMs(this.#stack.send(request, { target: this.options.proxy, credentials: this.#credentials }), ms, `the response to ${this.name}'s REGISTER`);
+    const response = await withinMs(this.#stack.send(request, { target: this.options.proxy, credentials: this.#credentials }), ms, `the response of the SIP server at ${this.server} to ${this.name}'s REGISTER`);
     this.registrationStatus = response.status;
     const ok = response.status >= 200 && response.status < 300;
     this.registration = ok ? (expires === 0 ? 'unregistered' : 'registered') : 'failed';
-    return response.status;
+    return response;
   }
 
   /** INVITE `number` through the proxy; the call's state follows its responses. */
@@ -165,7 +214,7 @@ export class DeskPhone {
     const dialog = Dialog.fromUasRequest(incoming.request, incoming.toTag, this.#contact);
     call.dialog = dialog;
     this.#byDialog.set(dialog.key, call);
-    incoming.respond(200, { headers: [['Contact', this.#contact.toString()]], body: Buffer.from(this.#sdp(answerDirection(sdpDirection(offer)))), contentType: 'application/sdp' });
+    incoming.respond(200, { headers: this.#dialogHeaders(incoming.request), body: Buffer.from(this.#sdp(answerDirection(sdpDirection(offer)))), contentType: 'application/sdp' });
     call.status = 200;
     if (call.transition(CallState.Connected)) this.#startMedia(call, offer);
   }
@@ -208,6 +257,23 @@ export class DeskPhone {
     return response.status;
   }
 
+  /**
+   * Attended transfer (RFC 5589 §7): REFER the party of the phone's earlier connected call (the
+   * one on hold) to `number`, the other party of its latest call, with a Replaces naming that
+   * call's dialog (RFC 3891), so the transferee takes the phone's place in it.
+   */
+  async attendedTransfer(number: string, ms: number): Promise<number> {
+    const consultation = this.#expectCall(undefined, [CallState.Connected], 'transfer (attended)');
+    const transferee = this.calls.slice(0, -1).reverse().find((c) => c.state === CallState.Connected);
+    if (transferee === undefined || consultation.dialog === undefined) throw new Error(`${this.name} cannot transfer (attended): it needs an earlier connected call besides its latest one`);
+    const { callId, localTag, remoteTag } = consultation.dialog.id;
+    const replaces = encodeURIComponent(`${callId};to-tag=${remoteTag};from-tag=${localTag}`);
+    const response = await this.#inDialog(transferee, 'REFER', ms, undefined, undefined, [
+      ['Refer-To', `<sip:${number}@${this.options.domain}?Replaces=${replaces}>`], ['Referred-By', `<${this.aor}>`],
+    ]);
+    return response.status;
+  }
+
   /** RFC 4733 digits in the RTP stream, or SIP INFO (application/dtmf-relay), one request per digit. */
   async sendDtmf(digits: string, via: 'rfc4733' | 'info', ms: number): Promise<void> {
     const call = this.#expectCall(undefined, [CallState.Connected], 'send DTMF');
@@ -230,6 +296,7 @@ export class DeskPhone {
 
   /** Ends what is still going on (BYE a connected call, CANCEL a ringing one), then closes the sockets. */
   async close(): Promise<void> {
+    this.#refresh.cancel();
     const call = this.currentCall;
     // A scenario that stopped at a failure leaves calls up; the IPBX should see them end, not vanish.
     if (call?.state === CallState.Connected) await this.hangup(CLOSE_MS).catch(() => undefined);
@@ -291,6 +358,14 @@ export class DeskPhone {
     this.#rtp.stop();
   }
 
+  /**
+   * Contact, and the INVITE's Record-Route copied as RFC 3261 §12.1.1 asks of a UAS: behind a
+   * record-routing proxy (Kamailio) the caller's ACK and BYE then go through it too.
+   */
+  #dialogHeaders(invite: SipRequest): Array<[string, string]> {
+    return [['Contact', this.#contact.toString()], ...invite.headers.getAll('Record-Route').map((v): [string, string] => ['Record-Route', v])];
+  }
+
   #onRequest(incoming: IncomingRequest): void {
     const request = incoming.request;
     if (request.to.tag !== undefined) {
@@ -309,7 +384,7 @@ export class DeskPhone {
     call.incoming = incoming;
     this.calls.push(call);
     incoming.onCancel(() => call.end('cancelled', 487));
-    incoming.respond(180, { headers: [['Contact', this.#contact.toString()]] });
+    incoming.respond(180, { headers: this.#dialogHeaders(incoming.request) });
   }
 
   #inDialogRequest(incoming: IncomingRequest): void {
@@ -378,6 +453,17 @@ export class DeskPhone {
     this.#rtp.sending = direction === 'sendrecv' || direction === 'sendonly';
     incoming.respond(200, { headers: [['Contact', this.#contact.toString()]], body: Buffer.from(this.#sdp(direction)), contentType: 'application/sdp' });
   }
+}
+
+/** The expiry the registrar granted our contact (its Contact's expires, else Expires), else what was asked. */
+function grantedExpires(response: SipResponse, contact: NameAddr, asked: number): number {
+  const ours = contact.uri.toString();
+  for (const value of response.headers.getAll('Contact').flatMap((v) => v.split(','))) {
+    const seconds = /;\s*expires\s*=\s*(\d+)/i.exec(value)?.[1];
+    if (value.includes(ours) && seconds !== undefined) return Number(seconds);
+  }
+  const header = Number(response.headers.get('Expires'));
+  return Number.isInteger(header) && header > 0 ? header : asked;
 }
 
 /** The digit of an application/dtmf-relay (`Signal=5`) or application/dtmf (`5`) INFO body. */

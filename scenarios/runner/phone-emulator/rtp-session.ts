@@ -39,6 +39,8 @@ export class RtpSession {
   remote: { address: string; port: number } | undefined;
   /** Send audio and digits (off while on hold or when the peer's SDP says it will not receive). */
   sending = false;
+  /** False while the phone's network is dropped: nothing goes out, nothing is taken in. */
+  networkUp = true;
   /** Arrival time of the first PCMU packet, for the time-to-audio figure. */
   firstAudioAt: number | undefined;
   readonly #socket: Socket;
@@ -169,13 +171,14 @@ export class RtpSession {
   }
 
   #send(payloadType: number, marker: boolean, timestamp: number, payload: Buffer): void {
-    if (this.remote === undefined || this.#closed) return;
+    if (this.remote === undefined || this.#closed || !this.networkUp) return;
     const packet = encodeRtp({ payloadType, marker, sequence: this.#sequence, timestamp, ssrc: this.#ssrc, payload });
     this.#sequence = (this.#sequence + 1) & 0xffff;
     this.#socket.send(packet, this.remote.port, this.remote.address);
   }
 
   #receive(datagram: Buffer): void {
+    if (!this.networkUp) return;
     const packet = parseRtp(datagram);
     if (packet === undefined) return; // RTCP or noise
     if (packet.payloadType === TELEPHONE_EVENT_PAYLOAD_TYPE) {

@@ -31,7 +31,7 @@ export async function writeReports(summary: RunSummary, targets: ReportTargets):
   const written: string[] = [];
   for (const [kind, path] of Object.entries(targets) as Array<[ReportKind, string]>) {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, WRITERS[kind](summary));
+    await writeFile(path, kind === 'html' ? htmlReport(summary, dirname(path)) : WRITERS[kind](summary));
     written.push(`${kind}: ${path}`);
   }
   return written;

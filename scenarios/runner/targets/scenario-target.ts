@@ -11,5 +11,13 @@ export interface ScenarioTarget {
   api?: (path: string) => Promise<unknown>;
   /** The IPBX's own log lines, for a failed scenario's report. */
   logLines: string[];
+  /** Where browser phones reach it over SIP over WebSocket, when it says. */
+  wssUrl?: string;
+  /** Where browser phones load the softphone from (`http://…/phone/`), when the target serves it. */
+  softphoneUrl?: string;
+  /** The PEM certificate of its WSS listener, when self-signed: browser phones trust it. */
+  certificate?: string;
+  /** Stops it and starts it again on the same ports and store after `downMs` (the `restart-target` step); absent when it cannot be restarted. */
+  restart?: (downMs: number) => Promise<void>;
   close(): Promise<void>;
 }

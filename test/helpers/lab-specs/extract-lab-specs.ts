@@ -22,9 +22,9 @@ const PVE_PATHS = [
 ];
 
 const CONFD_PATHS = [
-  '/users', '/endpoints/sip', '/endpoints/sip/{sip_id}', '/lines', '/extensions',
+  '/users', '/users/{user_id}', '/endpoints/sip', '/endpoints/sip/{sip_id}', '/lines', '/lines/{line_id}', '/extensions', '/extensions/{extension_id}',
   '/lines/{line_id}/endpoints/sip/{sip_id}', '/lines/{line_id}/extensions/{extension_id}', '/users/{user_id}/lines/{line_id}',
-  '/groups', '/groups/{group_id}/extensions/{extension_id}', '/groups/{group_id}/members/users',
+  '/groups', '/groups/{group_id}', '/groups/{group_id}/extensions/{extension_id}', '/groups/{group_id}/members/users',
   '/queues', '/queues/{queue_id}/extensions/{extension_id}', '/queues/{queue_id}/members/users/{user_id}',
   '/wizard', '/wizard/discover',
 ];
