@@ -109,7 +109,7 @@ export const DialplanActionSchema = Type.Union([
   Type.Object({
     type: Type.Literal('queue-agent'),
     operation: Type.Union([Type.Literal('login'), Type.Literal('logout'), Type.Literal('pause'), Type.Literal('unpause'), Type.Literal('toggle-pause')]),
-    queue: Type.Optional(Type.String({ minLength: 1, description: 'the queue; all the queues the caller may be an agent of when absent' })),
+    queue: Type.Optional(Type.String({ minLength: 1, description: 'the queue; when absent, login acts on every queue the caller may log in to, the others on every queue it is a member of' })),
   }, { additionalProperties: false, description: 'a feature code: the calling account logs in, out, pauses or resumes as a queue agent' }),
   Type.Object({
     type: Type.Literal('announcement'),

@@ -110,14 +110,39 @@ ${accounts}
 #     memberTimeout: 20
 #     members: ["1001", "1002"]
 
+# Call queues (docs/queues.md): callers wait with music on hold and announcements of their position
+# while members ring by strategy (ringall, linear, leastrecent, fewestcalls, random, rrmemory).
+# Static members are listed in members; any account (or those listed in agents) logs in with *31,
+# out with *32, and pauses or resumes with *33. The live wallboard is at /wallboard/.
+queues:
+  - name: support
+    strategy: rrmemory
+    members: []
+    memberTimeout: 15
+    wrapUp: 5
+    announce: { every: 30 }
+
 # Dialplan: rules in order, the first that matches the dialled number wins. Exact numbers, or
 # patterns starting with _: X any digit, N 2-9, Z 1-9, [1-5] a range, . one or more characters.
-# Actions: account, group, queue, announcement { prompt, next }, reject { code }, redirect { target }.
+# Actions: account, group, queue { queue, priority? }, queue-agent { operation, queue? },
+# announcement { prompt, next }, reject { code }, redirect { target }.
 # record: true on a rule (or an account) records its calls (media mode rtpengine).
 dialplan:
   - match: _1XXX
     description: an account by its extension
     action: { type: account }
+  - match: "3000"
+    description: the support queue
+    action: { type: queue, queue: support }
+  - match: "*31"
+    description: queue agent log in (all queues the caller may join)
+    action: { type: queue-agent, operation: login }
+  - match: "*32"
+    description: queue agent log out
+    action: { type: queue-agent, operation: logout }
+  - match: "*33"
+    description: queue agent pause or resume
+    action: { type: queue-agent, operation: toggle-pause }
 
 # Security. adminToken is the Bearer token of the HTTP API; VOIPLAB_ADMIN_TOKEN overrides it.
 # Authentication-failure bans, per-source rate limits and size limits are on by default; tune

@@ -239,18 +239,28 @@ export class QueueService {
 
   // ---- agents -----------------------------------------------------------------------------
 
-  /** Queues an account may act in as an agent when no queue is named: its static memberships and its allowed queues. */
-  agentQueues(extension: string): string[] {
+  /**
+   * The queues an operation without a queue named acts on: for a login, every queue the account
+   * may log in to (it is in `agents`, or the queue has no such list); for the others, every queue
+   * it is a member of (static, or logged in).
+   */
+  agentQueues(extension: string, operation: AgentOperation): string[] {
     return this.#options.queues()
-      .filter((q) => q.members.includes(extension) || q.agents?.includes(extension) === true)
+      .filter((q) => (operation === 'login'
+        ? !q.members.includes(extension) && (q.agents === undefined || q.agents.includes(extension))
+        : q.members.includes(extension) || this.#dynamic.get(q.name)?.has(extension) === true))
       .map((q) => q.name);
   }
 
   /** Carries out a feature code or API call; throws QueueError when it cannot. */
   agent(operation: AgentOperation, extension: string, queueName?: string, reason = ''): AgentChange[] {
-    const names = queueName === undefined ? this.agentQueues(extension) : [queueName];
+    if (operation === 'login' && !this.#options.isAccount(extension)) throw new QueueError('IPBX_QUEUE_AGENT_NOT_ALLOWED', `no account has extension ${extension}`);
+    const names = queueName === undefined ? this.agentQueues(extension, operation) : [queueName];
     if (queueName !== undefined && this.#config(queueName) === undefined) throw new QueueError('IPBX_QUEUE_NOT_FOUND', `no queue is named ${queueName}`);
-    if (names.length === 0) throw new QueueError('IPBX_QUEUE_AGENT_NOT_ALLOWED', `${extension} is an agent of no queue`);
+    if (names.length === 0) {
+      if (operation === 'login') throw new QueueError('IPBX_QUEUE_AGENT_NOT_ALLOWED', `${extension} may log in to no queue`);
+      throw new QueueError('IPBX_QUEUE_NOT_LOGGED_IN', `${extension} is a member of no queue`);
+    }
     const changes = names.map((name) => this.#agentIn(operation, extension, name, reason, queueName !== undefined));
     this.#poke();
     return changes.filter((c): c is AgentChange => c !== undefined);
@@ -268,7 +278,6 @@ export class QueueService {
           if (named) throw new QueueError('IPBX_QUEUE_STATIC_MEMBER', `${extension} is a static member of ${name}: it is always logged in`);
           return undefined;
         }
-        if (!this.#options.isAccount(extension)) throw new QueueError('IPBX_QUEUE_AGENT_NOT_ALLOWED', `no account has extension ${extension}`);
         if (config.agents !== undefined && !config.agents.includes(extension)) {
           throw new QueueError('IPBX_QUEUE_AGENT_NOT_ALLOWED', `${extension} is not in the agents of queue ${name}`);
         }

@@ -81,6 +81,25 @@ function cdrCheck(context: ScenarioContext, wanted: NonNullable<Expectation['cdr
   };
 }
 
+interface QueueStatusBody { waiting: unknown[]; today: { answered: number; abandoned: number; overflowed: number } }
+
+function queueCheck(context: ScenarioContext, wanted: NonNullable<Expectation['queue']>): Check {
+  return async () => {
+    const api = context.target.api;
+    if (api === undefined) return { seen: 'the target has no API to read queues from', final: true };
+    let status: QueueStatusBody;
+    try {
+      status = await api(`/api/v1/queues/${encodeURIComponent(wanted.name)}/status`) as QueueStatusBody;
+    } catch (err) {
+      return { seen: `queue ${wanted.name} could not be read: ${(err as Error).message}` };
+    }
+    const now = { waiting: status.waiting.length, ...status.today };
+    const wrong = (['waiting', 'answered', 'abandoned', 'overflowed'] as const).filter((k) => wanted[k] !== undefined && wanted[k] !== now[k]);
+    if (wrong.length === 0) return undefined;
+    return { seen: `queue ${wanted.name} has ${wrong.map((k) => `${k} ${now[k]}`).join(', ')}` };
+  };
+}
+
 /** Waits (bounded) until the expectation holds; returns what audio checks measured, for the report. */
 export async function checkExpectation(context: ScenarioContext, e: Expectation): Promise<string | undefined> {
   const ms = e.within === undefined ? context.defaultWithinMs : parseDuration(e.within);
@@ -97,6 +116,7 @@ export async function checkExpectation(context: ScenarioContext, e: Expectation)
     if (e.dtmf !== undefined) checks.push(dtmfCheck(phone, e.dtmf));
   }
   if (e.cdr !== undefined) checks.push(cdrCheck(context, e.cdr));
+  if (e.queue !== undefined) checks.push(queueCheck(context, e.queue));
   let last: { seen: string; final?: boolean } | undefined;
   try {
     await pollUntil(async () => {

@@ -33,6 +33,25 @@ export const GroupSchema = Type.Object({
   fallback: Type.Optional(Type.String({ minLength: 1 })),
 }, { additionalProperties: false });
 
+/** A call queue of the embedded target (IPBX config `queues` + a dialplan rule for its number); see docs/queues.md. */
+export const QueueSchema = Type.Object({
+  name: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  number: Type.String({ pattern: '^[0-9A-Za-z_.+-]+$', description: 'the number that joins the queue, e.g. "3000"' }),
+  strategy: Type.Optional(Type.Union(['ringall', 'linear', 'leastrecent', 'fewestcalls', 'random', 'rrmemory'].map((s) => Type.Literal(s)))),
+  members: Type.Array(Type.String({ minLength: 1, description: 'the extension of one of the accounts' }), { minItems: 1 }),
+  memberTimeout: Type.Optional(Duration),
+  retryDelay: Type.Optional(Duration),
+  wrapUp: Type.Optional(Duration),
+  maxWait: Type.Optional(Duration),
+  maxCallers: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Numbers callers are sent to when the queue is full, they waited maxWait, or nobody can answer. */
+  overflow: Type.Optional(Type.Object({
+    full: Type.Optional(Type.String({ minLength: 1 })), timeout: Type.Optional(Type.String({ minLength: 1 })), empty: Type.Optional(Type.String({ minLength: 1 })),
+  }, { additionalProperties: false })),
+  /** How often waiting callers hear their position; `0s` for music only (the IPBX's default is 30s). */
+  announceEvery: Type.Optional(Duration),
+}, { additionalProperties: false });
+
 export const PHONE_KINDS = ['phone', 'baresip', 'browser'] as const;
 
 export const PhoneSchema = Type.Object({
@@ -108,6 +127,14 @@ export const ExpectationSchema = Type.Object({
   listen: Type.Optional(Duration),
   dtmf: Type.Optional(Type.String({ pattern: '^[0-9*#A-Da-d]+$' })),
   registration: Type.Optional(Type.Union(REGISTRATION_STATES.map((s) => Type.Literal(s)))),
+  /** A queue's live state through the IPBX's API (targets that offer it): callers waiting now, and today's counts. */
+  queue: Type.Optional(Type.Object({
+    name: Type.String({ minLength: 1 }),
+    waiting: Type.Optional(Type.Integer({ minimum: 0 })),
+    answered: Type.Optional(Type.Integer({ minimum: 0 })),
+    abandoned: Type.Optional(Type.Integer({ minimum: 0 })),
+    overflowed: Type.Optional(Type.Integer({ minimum: 0 })),
+  }, { additionalProperties: false })),
   cdr: Type.Optional(Type.Object({
     caller: Type.Optional(Type.String({ minLength: 1 })),
     callee: Type.Optional(Type.String({ minLength: 1 })),
@@ -164,6 +191,8 @@ export const ScenarioSchema = Type.Object({
   accounts: Type.Array(AccountSchema, { minItems: 1 }),
   /** Ring groups the embedded target creates. */
   groups: Type.Optional(Type.Array(GroupSchema)),
+  /** Call queues the embedded target creates. */
+  queues: Type.Optional(Type.Array(QueueSchema)),
   phones: Type.Record(Type.String({ pattern: NAME_PATTERN }), PhoneSchema, { additionalProperties: false }),
   steps: Type.Array(StepSchema, { minItems: 1 }),
 }, { additionalProperties: false });

@@ -17,13 +17,15 @@ function phonesNamed(step: ScenarioStep): Array<{ phone: string; field: string[]
   return named;
 }
 
-const EXPECTED_THINGS = ['call', 'hears', 'silence', 'dtmf', 'registration', 'cdr'] as const;
+const EXPECTED_THINGS = ['call', 'hears', 'silence', 'dtmf', 'registration', 'cdr', 'queue'] as const;
+/** Expectations about the IPBX, not about a phone. */
+const SERVER_THINGS: ReadonlySet<string> = new Set(['cdr', 'queue']);
 
 function checkExpectation(expectation: Expectation, at: Array<string | number>): PathIssue[] {
   const issues: PathIssue[] = [];
   const asked = EXPECTED_THINGS.filter((k) => expectation[k] !== undefined);
   if (asked.length === 0) issues.push({ path: at, message: `an expectation needs one of ${EXPECTED_THINGS.join(', ')}` });
-  if (asked.some((k) => k !== 'cdr') && expectation.phone === undefined) issues.push({ path: [...at, 'phone'], at, message: `is required to expect ${asked.filter((k) => k !== 'cdr').join(', ')}` });
+  if (asked.some((k) => !SERVER_THINGS.has(k)) && expectation.phone === undefined) issues.push({ path: [...at, 'phone'], at, message: `is required to expect ${asked.filter((k) => !SERVER_THINGS.has(k)).join(', ')}` });
   if (expectation.cause !== undefined && expectation.call !== 'ended') issues.push({ path: [...at, 'cause'], pointAt: 'key', message: 'goes with call: ended' });
   if (expectation.status !== undefined && expectation.call !== 'ended' && expectation.registration === undefined) issues.push({ path: [...at, 'status'], pointAt: 'key', message: 'goes with call: ended or registration' });
   if (expectation.hears !== undefined && expectation.silence !== undefined) issues.push({ path: [...at, 'silence'], pointAt: 'key', message: 'cannot be expected with hears in one expectation' });

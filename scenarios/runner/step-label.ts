@@ -15,6 +15,7 @@ export function expectationLabel(e: Expectation): string {
   if (e.silence === true) parts.push('hears silence');
   if (e.dtmf !== undefined) parts.push(`received DTMF ${e.dtmf}`);
   if (e.cdr !== undefined) parts.push(`a CDR ${Object.entries(e.cdr).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
+  if (e.queue !== undefined) parts.push(`queue ${e.queue.name} ${Object.entries(e.queue).filter(([k]) => k !== 'name').map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
   return `${e.phone === undefined ? '' : `${e.phone} `}${parts.join(', ')}`;
 }
 

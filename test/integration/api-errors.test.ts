@@ -66,7 +66,7 @@ describe('error answers', () => {
 
   test('every API error code has an HTTP status and a meaning', () => {
     for (const [code, { status, meaning }] of Object.entries(API_ERROR_CODES)) {
-      assert.match(code, /^IPBX_(API|CALL)_[A-Z_]+$/);
+      assert.match(code, /^IPBX_(API|CALL|QUEUE)_[A-Z_]+$/);
       assert.ok(code === 'IPBX_API_BAD_OPTION' || (status >= 400 && status < 600), code);
       assert.ok(meaning.length > 20, code);
     }

@@ -126,7 +126,7 @@ test('reject rule: its code and reason; redirect rule: 302 with the target in Co
   assert.deepEqual(ipbx.cdrs.map((c) => [c.cause, c.status]), [['rejected', 403], ['rejected', 302], ['rejected', 302]]);
 });
 
-test('queue and announcement rules answer 501 until the media plane exists', async (t) => {
+test('in passthrough media mode, queue and announcement rules answer 501 naming media mode rtpengine', async (t) => {
   const ipbx = await B2buaHarness.start({
     accounts: ACCOUNTS,
     rules: [...ACCOUNT_RULES, rule('3000', { type: 'queue', queue: 'support' }), rule('3001', { type: 'announcement', prompt: 'closed' })],
@@ -136,7 +136,7 @@ test('queue and announcement rules answer 501 until the media plane exists', asy
 
   const queue = await alice.call('3000').result();
   assert.equal(queue.status, 501);
-  assert.match(queue.reason, /media plane/i);
+  assert.match(queue.reason, /media mode rtpengine/i);
   const announcement = await alice.call('3001').result();
   assert.equal(announcement.status, 501);
   await ipbx.cdrsAtLeast(2);

@@ -47,7 +47,7 @@ ${TWO_PHONES}steps:
   - hangup: alice
 `;
 
-test('the example library passes against the embedded target', { skip, timeout: 90_000 }, async () => {
+test('the example library passes against the embedded target', { skip, timeout: 240_000 }, async () => {
   const files = await findScenarioFiles([EXAMPLES]);
   const loaded = await Promise.all(files.map((f) => loadScenarioFile(f)));
   const summary = await runScenarios(loaded, { parallel: 2 });

@@ -29,7 +29,8 @@ test('first run writes a valid config with every listener, demo accounts and a d
     ]);
     assert.deepEqual(config.http.listeners.map((l) => `${l.protocol} ${l.address}:${l.port}`), ['https 0.0.0.0:8443', 'http 127.0.0.1:8080']);
     assert.deepEqual(config.accounts.map((a) => a.extension), ['1001', '1002', '1003']);
-    assert.deepEqual(config.dialplan.map((r) => [r.match, r.action.type]), [['_1XXX', 'account']]);
+    assert.deepEqual(config.dialplan.map((r) => [r.match, r.action.type]), [['_1XXX', 'account'], ['3000', 'queue'], ['*31', 'queue-agent'], ['*32', 'queue-agent'], ['*33', 'queue-agent']]);
+    assert.deepEqual(config.queues.map((q) => [q.name, q.strategy]), [['support', 'rrmemory']]);
     assert.equal(config.security.adminToken, created.adminToken);
   });
 });

@@ -93,7 +93,7 @@ test('dialplan actions: the branch the `type` names is the one reported', () => 
 `;
   assert.deepEqual(issuesOf(text), [
     { line: 7, column: 13, field: 'dialplan[0].action.group', message: 'is required' },
-    { line: 9, column: 21, field: 'dialplan[1].action.type', message: 'must be one of "account", "group", "queue", "announcement", "reject", "redirect" (got "dance")' },
+    { line: 9, column: 21, field: 'dialplan[1].action.type', message: 'must be one of "account", "group", "queue", "queue-agent", "announcement", "reject", "redirect" (got "dance")' },
     { line: 11, column: 56, field: 'dialplan[2].action.next', message: 'must NOT have fewer than 1 characters' },
     { line: 13, column: 35, field: 'dialplan[3].action.code', message: 'must be >= 400' },
   ]);

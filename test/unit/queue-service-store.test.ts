@@ -46,3 +46,15 @@ test('agents, pauses and today\'s figures are kept across a restart', () => {
   assert.throws(() => second.queues.agent('login', '9999', 'support'), { code: 'IPBX_QUEUE_AGENT_NOT_ALLOWED' });
   second.close();
 });
+
+test('a feature code without a queue: login joins every queue the account may log in to; pause acts where it is a member', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'voiplab-queues-'));
+  const s = service(dir);
+  // support lists no agents: any account may log in; 1001 is a static member there, so it cannot.
+  assert.deepEqual(s.queues.agent('login', '1002'), [{ queue: 'support', result: 'logged-in' }]);
+  assert.throws(() => s.queues.agent('login', '1001'), { code: 'IPBX_QUEUE_AGENT_NOT_ALLOWED' });
+  assert.deepEqual(s.queues.agent('toggle-pause', '1001'), [{ queue: 'support', result: 'paused' }]);
+  assert.deepEqual(s.queues.agent('logout', '1002'), [{ queue: 'support', result: 'logged-out' }]);
+  assert.throws(() => s.queues.agent('pause', '1002'), { code: 'IPBX_QUEUE_NOT_LOGGED_IN' });
+  s.close();
+});

@@ -101,7 +101,7 @@ steps:
     `${FILE}:4:21: phones.alice.account: no account has extension "1009" (accounts: 1001)`,
     `${FILE}:6:15: steps[0].register: no phone is named "carol" (phones: alice)`,
     `${FILE}:7:19: steps[1].call.from: no phone is named "dave" (phones: alice)`,
-    `${FILE}:8:13: steps[2].expect: an expectation needs one of call, hears, silence, dtmf, registration, cdr`,
+    `${FILE}:8:13: steps[2].expect: an expectation needs one of call, hears, silence, dtmf, registration, cdr, queue`,
     `${FILE}:9:13: steps[3].expect.phone: is required to expect hears`,
     `${FILE}:10:46: steps[4].expect.cause: goes with call: ended`,
   ]);

@@ -70,7 +70,7 @@ steps:
 `), [
     `${FILE}:3:5: accounts[0]: an account needs password (may be "\${ENV_NAME}") or passwordEnv`,
     `${FILE}:4:39: accounts[1].passwordEnv: give password or passwordEnv, not both`,
-    `${FILE}:6:24: groups[0].number: 1001 already rings an account or another group`,
+    `${FILE}:6:24: groups[0].number: 1001 already rings an account, a group or a queue`,
     `${FILE}:6:50: groups[0].members[1]: no account has extension "1009" (accounts: 1001, 1002)`,
   ]);
 });
@@ -107,6 +107,7 @@ steps:
 `, FILE);
   assert.deepEqual(embeddedGroups(scenario), {
     groups: [{ name: 'sales', strategy: 'in-turn', members: ['1001', '1002'], memberTimeout: 3, fallback: '1001' }],
+    queues: [],
     dialplan: [
       { match: '1001', action: { type: 'account' } },
       { match: '1002', action: { type: 'account' } },

@@ -1,4 +1,4 @@
-// Consistency rules of the target, accounts and groups the schema cannot say: fields that belong
+// Consistency rules of the target, accounts, groups and queues the schema cannot say: fields that belong
 // to one target kind only, where an account's password comes from, and ring groups whose members
 // and numbers must match the accounts.
 
@@ -19,6 +19,7 @@ function targetIssues(scenario: Scenario): PathIssue[] {
   if (target.kind !== 'embedded') {
     misplaced(EMBEDDED_ONLY, target.kind);
     if (scenario.groups !== undefined) issues.push({ path: ['groups'], pointAt: 'key', message: `groups are created by the embedded target only; on a ${target.kind} target, dial the group's number as written` });
+    if (scenario.queues !== undefined) issues.push({ path: ['queues'], pointAt: 'key', message: `queues are created by the embedded target only; on a ${target.kind} target, dial the queue's number as written` });
     scenario.steps.forEach((step, i) => {
       if ('restart-target' in step) issues.push({ path: ['steps', i, 'restart-target'], pointAt: 'key', message: 'only the embedded target can be restarted' });
     });
@@ -43,20 +44,24 @@ function accountIssues(scenario: Scenario): PathIssue[] {
   });
 }
 
+/** Ring groups and queues: unique names, numbers that ring nothing else, members that are accounts. */
 function groupIssues(scenario: Scenario): PathIssue[] {
   const issues: PathIssue[] = [];
   const extensions = new Set(scenario.accounts.map((a) => a.extension));
-  const names = new Set<string>();
   const numbers = new Set<string>();
-  (scenario.groups ?? []).forEach((group, i) => {
-    if (names.has(group.name)) issues.push({ path: ['groups', i, 'name'], message: `group ${group.name} is declared twice` });
-    names.add(group.name);
-    if (extensions.has(group.number) || numbers.has(group.number)) issues.push({ path: ['groups', i, 'number'], message: `${group.number} already rings an account or another group` });
-    numbers.add(group.number);
-    group.members.forEach((member, j) => {
-      if (!extensions.has(member)) issues.push({ path: ['groups', i, 'members', j], message: `no account has extension ${JSON.stringify(member)} (accounts: ${[...extensions].join(', ')})` });
+  for (const section of ['groups', 'queues'] as const) {
+    const what = section === 'groups' ? 'group' : 'queue';
+    const names = new Set<string>();
+    (scenario[section] ?? []).forEach((entry, i) => {
+      if (names.has(entry.name)) issues.push({ path: [section, i, 'name'], message: `${what} ${entry.name} is declared twice` });
+      names.add(entry.name);
+      if (extensions.has(entry.number) || numbers.has(entry.number)) issues.push({ path: [section, i, 'number'], message: `${entry.number} already rings an account, a group or a queue` });
+      numbers.add(entry.number);
+      entry.members.forEach((member, j) => {
+        if (!extensions.has(member)) issues.push({ path: [section, i, 'members', j], message: `no account has extension ${JSON.stringify(member)} (accounts: ${[...extensions].join(', ')})` });
+      });
     });
-  });
+  }
   return issues;
 }
 
