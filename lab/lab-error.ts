@@ -20,6 +20,7 @@ export const LAB_ERROR_CODES = {
   LAB_TASK_FAILED: 'A Proxmox task (UPID) stopped with an exit status other than OK; its status text is quoted.',
   LAB_TASK_TIMEOUT: 'A Proxmox task did not finish within its time limit.',
   LAB_GUEST_AGENT_DOWN: 'The QEMU guest agent of a VM did not answer within the time limit (not installed, not started, or agent option off).',
+  LAB_INSTALL_FAILED: 'The XiVO installer run in a cloud-image VM through the guest agent exited non-zero (the tail of its output is quoted) or overran source.installer.timeoutSeconds; the next up runs it again.',
   LAB_GUEST_NO_IP: 'The guest agent reported no IPv4 address other than loopback within the time limit.',
   LAB_VMID_TAKEN: 'The VMID a group should use belongs to a VM that this lab did not create; voiplab never touches it.',
   LAB_NO_SNAPSHOT: 'reset needs the clean snapshot taken by up, and the VM has none.',

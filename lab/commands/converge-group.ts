@@ -1,5 +1,5 @@
-// `lab up` for one group: observe, plan and apply the VM part (clone, configure, clean snapshot,
-// start), wait for the guest agent and the VM's address, wait for XiVO to answer, then observe,
+// `lab up` for one group: observe, plan and apply the VM part (pool, clone — or create from a cloud
+// image and install XiVO —, configure, clean snapshot, start), wait for the guest agent and the VM's address, wait for XiVO to answer, then observe,
 // plan and apply the XiVO part (wizard, accounts, call groups, queues), check the result and run
 // the smoke scenario against it. Every step is skipped when already done, so a rerun after any
 // failure resumes (the smoke scenario runs every time: it checks, it does not build).
@@ -8,13 +8,14 @@ import { LabError } from '../lab-error.ts';
 import { pollUntil } from '../http/poll.ts';
 import type { DesiredGroup } from '../plan/desired-state.ts';
 import { describeVmAction, planVm } from '../plan/plan-vm.ts';
+import { templateVmidOf } from '../plan/vm-source.ts';
 import { describeXivoAction, planXivo } from '../plan/plan-xivo.ts';
 import { listClusterVms, waitForAgent, waitForIpv4, type VmRef } from '../proxmox/index.ts';
 import { wizardConfigured, wizardDiscover, type WizardInput, type XivoClient } from '../xivo/index.ts';
 import { applyVmAction } from './apply-vm.ts';
 import { applyXivoAction } from './apply-xivo.ts';
 import type { LabContext } from './lab-context.ts';
-import { observeVm, observeXivo } from './observe.ts';
+import { observeVm, observeXivo, poolsFor } from './observe.ts';
 import { smokeCheck, smokeText, type SmokeResult } from './smoke-check.ts';
 import { NO_SMOKE, runSmokeScenario, type SmokeOutcome } from './smoke-scenario.ts';
 import type { LoadedScenario } from '../../scenarios/runner/index.ts';
@@ -28,14 +29,14 @@ export interface ConvergeResult {
 
 export async function convergeGroup(ctx: LabContext, desired: DesiredGroup, say: (line: string) => void, smokeScenario: LoadedScenario | undefined): Promise<ConvergeResult> {
   const changes: string[] = [];
-  const seen = await observeVm(ctx.proxmox, desired, ctx.template.vmid, await listClusterVms(ctx.proxmox));
-  const vmPlan = planVm(desired, ctx.template, seen);
+  const seen = await observeVm(ctx.proxmox, desired, templateVmidOf(ctx.source), await listClusterVms(ctx.proxmox), await poolsFor(ctx.proxmox, [desired]));
+  const vmPlan = planVm(desired, ctx.source, seen);
   if (vmPlan.blockers[0] !== undefined) throw vmPlan.blockers[0];
   vmPlan.notes.forEach((n) => say(`note: ${n}`));
   let ref: VmRef | undefined = seen.vm === undefined ? undefined : { node: seen.vm.node, vmid: seen.vm.vmid };
   for (const action of vmPlan.actions) {
     say(describeVmAction(action, desired));
-    ref = await applyVmAction(ctx, desired, action, ref);
+    ref = await applyVmAction(ctx, desired, action, ref, say);
     changes.push(describeVmAction(action, desired));
   }
   if (ref === undefined) throw new Error('no VM after the VM plan');

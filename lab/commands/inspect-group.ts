@@ -6,7 +6,8 @@ import type { DesiredGroup } from '../plan/desired-state.ts';
 import { CLEAN_SNAPSHOT } from '../plan/desired-state.ts';
 import type { VmObservation } from '../plan/plan-vm.ts';
 import type { XivoInventory } from '../plan/xivo-inventory.ts';
-import { networkInterfaces, pickIpv4, type ClusterVm } from '../proxmox/index.ts';
+import { templateVmidOf } from '../plan/vm-source.ts';
+import { networkInterfaces, pickIpv4, type ClusterVm, type PoolEntry } from '../proxmox/index.ts';
 import type { XivoClient } from '../xivo/index.ts';
 import type { LabContext } from './lab-context.ts';
 import { observeVm, observeXivo } from './observe.ts';
@@ -25,8 +26,8 @@ export interface GroupState {
   smoke: SmokeResult;
 }
 
-export async function inspectGroup(ctx: LabContext, desired: DesiredGroup, cluster: ClusterVm[]): Promise<GroupState> {
-  const seen = await observeVm(ctx.proxmox, desired, ctx.template.vmid, cluster);
+export async function inspectGroup(ctx: LabContext, desired: DesiredGroup, cluster: ClusterVm[], pools?: PoolEntry[]): Promise<GroupState> {
+  const seen = await observeVm(ctx.proxmox, desired, templateVmidOf(ctx.source), cluster, pools);
   const vm = seen.vm;
   const scenario = await lastSmokeOutcome(ctx, desired.name, vm?.owned === true ? vm.vmid : undefined);
   const state: GroupState = { group: desired, seen, cleanSnapshot: vm?.snapshots?.includes(CLEAN_SNAPSHOT) ?? false, smoke: smokeCheck(desired, undefined, ctx.flavour, scenario) };

@@ -7,7 +7,7 @@ import { systemClock, type LabClock } from '../http/poll.ts';
 import type { TlsTrust } from '../http/tls-trust.ts';
 import { loadLabFile, loadTlsTrust, readLabSecrets, type LabFile, type LabSecrets } from '../lab-file/index.ts';
 import { desiredGroups, type DesiredGroup } from '../plan/desired-state.ts';
-import type { TemplateRef } from '../plan/plan-vm.ts';
+import { vmSourceOf, type VmSource } from '../plan/vm-source.ts';
 import { ProxmoxClient, type AgentWait, type TaskWait, type VmRef } from '../proxmox/index.ts';
 import { XIVO_FLAVOURS, XivoClient, type XivoFlavour } from '../xivo/index.ts';
 
@@ -36,7 +36,8 @@ export interface LabContext {
   secrets: LabSecrets;
   proxmox: ProxmoxClient;
   groups: DesiredGroup[];
-  template: TemplateRef;
+  /** Template to clone, or cloud image to install XiVO on. */
+  source: VmSource;
   flavour: XivoFlavour;
   waits: { task: TaskWait; agent: AgentWait; xivo: AgentWait };
   log: (line: string) => void;
@@ -61,7 +62,7 @@ export async function openLab(file: string, options: LabRuntimeOptions): Promise
     file: path, lab, secrets, flavour,
     proxmox: new ProxmoxClient({ url: lab.proxmox.url, credentials: secrets.proxmox, trust: proxmoxTrust, log }),
     groups: desiredGroups(lab, secrets.accountSeed),
-    template: { vmid: lab.source.template.vmid, node: lab.source.template.node, full: lab.source.template.clone === 'full' },
+    source: vmSourceOf(lab),
     waits: {
       task: { timeoutMs: (t.taskSeconds ?? 600) * 1000, intervalMs: interval, clock },
       agent: { timeoutMs: (t.agentSeconds ?? 300) * 1000, intervalMs: interval, clock },

@@ -6,6 +6,7 @@ import { describeXivoAction, planXivo } from '../plan/plan-xivo.ts';
 import { emptyInventory } from '../plan/xivo-inventory.ts';
 import { listClusterVms } from '../proxmox/index.ts';
 import { inspectGroup } from './inspect-group.ts';
+import { poolsFor } from './observe.ts';
 import type { LabContext } from './lab-context.ts';
 import { selectGroups } from './select-groups.ts';
 
@@ -19,10 +20,12 @@ export interface GroupPlan {
 
 export async function labPlan(ctx: LabContext, only: string[] = []): Promise<GroupPlan[]> {
   const cluster = await listClusterVms(ctx.proxmox);
+  const groups = selectGroups(ctx, only);
+  const pools = await poolsFor(ctx.proxmox, groups);
   const plans: GroupPlan[] = [];
-  for (const desired of selectGroups(ctx, only)) {
-    const state = await inspectGroup(ctx, desired, cluster);
-    const vmPlan = planVm(desired, ctx.template, state.seen);
+  for (const desired of groups) {
+    const state = await inspectGroup(ctx, desired, cluster, pools);
+    const vmPlan = planVm(desired, ctx.source, state.seen);
     const notes = [...vmPlan.notes];
     const inv = state.xivo ?? emptyInventory(false);
     if (state.xivo === undefined && state.seen.vm?.status === 'running') notes.push(`XiVO not read (${state.problem ?? 'no address'}): its part is what a fresh XiVO needs`);

@@ -3,6 +3,7 @@
 
 import { LabError } from '../lab-error.ts';
 import { CLEAN_SNAPSHOT } from '../plan/desired-state.ts';
+import { templateVmidOf } from '../plan/vm-source.ts';
 import { changePower, listClusterVms, rollbackSnapshot } from '../proxmox/index.ts';
 import { convergeGroup, type ConvergeResult } from './converge-group.ts';
 import type { LabContext } from './lab-context.ts';
@@ -16,7 +17,7 @@ export async function labReset(ctx: LabContext, only: string[] = []): Promise<Ar
   const smoke = await loadSmokeScenario(ctx);
   const results = await runGroups(selectGroups(ctx, only), ctx.lab.parallel ?? 2, async (g) => {
     const say = (line: string): void => ctx.log(`[${g.name}] ${line}`);
-    const seen = await observeVm(ctx.proxmox, g, ctx.template.vmid, await listClusterVms(ctx.proxmox));
+    const seen = await observeVm(ctx.proxmox, g, templateVmidOf(ctx.source), await listClusterVms(ctx.proxmox));
     const vm = seen.vm;
     if (vm === undefined || !vm.owned) throw new LabError('LAB_NO_SNAPSHOT', `group ${g.name} has no VM of this lab to reset; run lab up`);
     if (!(vm.snapshots ?? []).includes(CLEAN_SNAPSHOT)) throw new LabError('LAB_NO_SNAPSHOT', `VM ${vm.vmid} has no ${CLEAN_SNAPSHOT} snapshot (it was started before one was taken); lab down --yes --group ${g.name} then lab up rebuilds it`);

@@ -29,20 +29,36 @@ export const ProxmoxSchema = Type.Object({
   tls: TlsTrustSchema,
 }, { additionalProperties: false });
 
+// One object rather than a union: ajv fills defaults only outside anyOf. Exactly one of template
+// and cloudImage (with installer) is a consistency rule (lab-semantic-checks.ts).
 export const SourceSchema = Type.Object({
-  template: Type.Object({
+  template: Type.Optional(Type.Object({
     vmid: Vmid,
     node: NodeName,
     clone: Type.Optional(Type.Union([Type.Literal('linked'), Type.Literal('full')], { default: 'linked' })),
-  }, { additionalProperties: false }),
-}, { additionalProperties: false });
+  }, { additionalProperties: false, description: 'clone a prepared XiVO template' })),
+  cloudImage: Type.Optional(Type.Object({
+    image: Type.String({ pattern: '^([A-Za-z0-9][A-Za-z0-9_.-]*:import/[^\\s]+|/[^\\s]+)$', description: 'disk image to import: a storage volume of content type import (local:import/debian-12-genericcloud-amd64.qcow2), or an absolute path on the node (root@pam only)' }),
+    storage: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'storage of the VM disk and its cloud-init drive; default proxmox.storage' })),
+    diskGiB: Type.Optional(Type.Integer({ minimum: 4, maximum: 4096, default: 20, description: 'the imported disk is grown to this size (XiVO needs room: 20 GiB or more)' })),
+    user: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_-]{0,31}$', default: 'debian', description: 'cloud-init user (ciuser)' })),
+    sshKeys: Type.Optional(Type.Array(Type.String({ pattern: '^(ssh|ecdsa)-[A-Za-z0-9-]+ [A-Za-z0-9+/=]+( .*)?$' }), { default: [], description: 'OpenSSH public keys of the cloud-init user' })),
+    vendorSnippet: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*:snippets/[^\\s,]+$', description: 'cloud-init vendor data snippet (cicustom vendor=), e.g. to install qemu-guest-agent: local:snippets/qemu-guest-agent.yaml' })),
+  }, { additionalProperties: false, description: 'make each VM from a Debian cloud image (then XiVO is installed in it through the guest agent)' })),
+  installer: Type.Optional(Type.Object({
+    url: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', description: "XiVO's install script, run as: bash xivo_install.sh -a VERSION" })),
+    script: Type.Optional(Type.String({ minLength: 1, description: 'a shell script run as root instead (XIVO_VERSION holds the version)' })),
+    version: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'the XiVO version to install (e.g. 2024.10-latest)' }),
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 14400, default: 3600, description: 'longest the installer may run' })),
+  }, { additionalProperties: false, description: 'how XiVO is installed in a cloudImage VM: exactly one of url, script; with version' })),
+}, { additionalProperties: false, minProperties: 1, description: 'where each XiVO comes from: template, or cloudImage with installer' });
 
 export const StudentGroupSchema = Type.Object({
   name: Name,
   students: Type.Array(Type.String({ minLength: 1, maxLength: 80 }), { minItems: 1 }),
   vmid: Type.Optional(Vmid),
   node: Type.Optional(NodeName),
-  pool: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$', description: 'existing Proxmox pool of this group' })),
+  pool: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$', description: 'Proxmox pool of this group alone; lab up creates it when missing (lab down removes it when it made it)' })),
   bridge: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' })),
   vlan: Type.Integer({ minimum: 1, maximum: 4094, description: 'VLAN tag; one per group so groups cannot reach each other' }),
   ip: Type.Union([Type.Literal('dhcp'), Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d{1,2}$' })], { description: 'dhcp, or a static address with its prefix (10.1.1.10/24)' }),
@@ -58,6 +74,7 @@ export const VmDefaultsSchema = Type.Object({
   nameservers: Type.Optional(Type.Array(Ipv4, { maxItems: 3, default: [] })),
   searchDomain: Type.Optional(Type.String({ minLength: 1 })),
   vmidRange: Type.Optional(Type.Object({ from: Vmid, to: Vmid }, { additionalProperties: false, description: 'VMIDs of groups without vmid, in group order' })),
+  poolPerGroup: Type.Optional(Type.Boolean({ default: false, description: 'give each group without pool its own pool, <lab>-<group>' })),
 }, { additionalProperties: false });
 
 const NumberRange = Type.Object({ start: Extension, end: Extension }, { additionalProperties: false });
@@ -110,5 +127,6 @@ export const LabFileSchema = Type.Object({
 
 export type LabFile = Static<typeof LabFileSchema>;
 export type StudentGroup = Static<typeof StudentGroupSchema>;
+export type LabSource = Static<typeof SourceSchema>;
 export type TlsTrustConfig = Static<typeof TlsTrustSchema>;
 export type XivoConfig = Static<typeof XivoSchema>;

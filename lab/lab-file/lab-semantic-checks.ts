@@ -1,6 +1,7 @@
 // Rules a schema cannot say: unique names, VMIDs and VLANs (two groups on one VLAN could reach each
 // other's lab), members that exist, numbers inside the wizard's internal range, nodes that are
-// declared, and what the chosen XiVO flavour cannot do.
+// declared, and what the chosen XiVO flavour cannot do. Pools are one per group too (a group's pool
+// is its isolation), and a cloud image needs a storage and one installer.
 
 import type { PathIssue } from '../../ipbx/config/path-issue.ts';
 import type { LabFile } from './lab-schema.ts';
@@ -25,6 +26,23 @@ export function checkLabSemantics(lab: LabFile): PathIssue[] {
     const needed = lab.groups.filter((g) => g.vmid === undefined).length;
     if (range.to - range.from + 1 < needed) issues.push({ path: ['vm', 'vmidRange'], message: `holds ${range.to - range.from + 1} VMIDs but ${needed} groups need one` });
   }
+  const pools = lab.groups.flatMap((g, i) => {
+    const pool = g.pool ?? (lab.vm?.poolPerGroup === true ? `${lab.lab}-${g.name}` : undefined);
+    return pool === undefined ? [] : [{ pool, i }];
+  });
+  const poolOwner = new Map<string, string>();
+  for (const { pool, i } of pools) {
+    const owner = poolOwner.get(pool);
+    if (owner !== undefined) issues.push({ path: ['groups', i, 'pool'], message: `pool ${pool} is already group ${owner}'s: each group gets its own pool, so students cannot reach another group's VM` });
+    else poolOwner.set(pool, lab.groups[i]?.name ?? '');
+  }
+  const { template, cloudImage, installer } = lab.source;
+  if (template !== undefined && cloudImage !== undefined) issues.push({ path: ['source', 'cloudImage'], pointAt: 'key', message: 'give either template or cloudImage, not both' });
+  if (template === undefined && cloudImage === undefined) issues.push({ path: ['source'], pointAt: 'key', message: 'give template (a XiVO template to clone) or cloudImage with installer' });
+  if (cloudImage !== undefined && installer === undefined) issues.push({ path: ['source'], pointAt: 'key', message: 'cloudImage needs installer: { url or script, version }' });
+  if (cloudImage === undefined && installer !== undefined) issues.push({ path: ['source', 'installer'], pointAt: 'key', message: 'installer goes with cloudImage (a template has XiVO installed already)' });
+  if (cloudImage !== undefined && cloudImage.storage === undefined && lab.proxmox.storage === undefined) issues.push({ path: ['source', 'cloudImage'], pointAt: 'key', message: 'needs a storage for the VM disks: set source.cloudImage.storage or proxmox.storage' });
+  if (installer !== undefined && (installer.url === undefined) === (installer.script === undefined)) issues.push({ path: ['source', 'installer'], pointAt: 'key', message: 'give exactly one of url (XiVO\'s xivo_install.sh) or script' });
   lab.groups.forEach((g, i) => {
     if (g.node !== undefined && !lab.proxmox.nodes.includes(g.node)) issues.push({ path: ['groups', i, 'node'], message: `${g.node} is not in proxmox.nodes (${lab.proxmox.nodes.join(', ')})` });
     if (g.ip !== 'dhcp' && g.gateway === undefined) issues.push({ path: ['groups', i, 'gateway'], at: ['groups', i], message: 'is required with a static ip (the XiVO wizard needs a gateway)' });

@@ -35,6 +35,7 @@ export interface DesiredGroup {
   /** undefined: the next free VMID at creation. */
   vmid: number | undefined;
   node: string;
+  /** The group's own pool (created by up when missing). */
   pool?: string;
   cores: number;
   memory: number;
@@ -77,7 +78,7 @@ export function desiredGroups(lab: LabFile, accountSeed: string): DesiredGroup[]
       vmName: `${lab.lab}-${g.name}`,
       vmid,
       node: g.node ?? lab.proxmox.nodes[index % lab.proxmox.nodes.length] ?? '',
-      ...(g.pool === undefined ? {} : { pool: g.pool }),
+      ...(g.pool !== undefined ? { pool: g.pool } : vm.poolPerGroup === true ? { pool: `${lab.lab}-${g.name}` } : {}),
       cores: g.cores ?? vm.cores ?? 2,
       memory: g.memory ?? vm.memory ?? 2048,
       bridge: g.bridge ?? vm.bridge ?? 'vmbr0',

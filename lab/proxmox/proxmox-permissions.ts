@@ -9,6 +9,9 @@ interface PrivilegeRule {
 
 const RULES: PrivilegeRule[] = [
   { method: 'POST', path: /\/qemu\/\d+\/clone$/, needs: "VM.Clone on /vms/<template>, VM.Allocate on /vms/<new VMID> or on the pool /pool/<pool>, Datastore.AllocateSpace on the storage, SDN.Use on the bridge" },
+  { method: 'POST', path: /\/nodes\/[^/]+\/qemu$/, needs: 'VM.Allocate on /vms/<new VMID> or on the pool /pool/<pool>, Datastore.AllocateSpace on the storage (and Datastore.Audit on the image\'s), SDN.Use on the bridge/VLAN, VM.Config.Cloudinit' },
+  { method: 'PUT', path: /\/qemu\/\d+\/resize$/, needs: 'VM.Config.Disk on /vms/<vmid>' },
+  { method: '*', path: /^\/pools$/, needs: 'Pool.Allocate on /pool/<pool> (grant it on /pool so the lab can create its pools)' },
   { method: 'POST', path: /\/qemu\/\d+\/config$/, needs: 'VM.Config.Network, VM.Config.Cloudinit, VM.Config.CPU, VM.Config.Memory and VM.Config.Options on /vms/<vmid>' },
   { method: 'GET', path: /\/qemu\/\d+\/config$/, needs: 'VM.Audit on /vms/<vmid>' },
   { method: 'POST', path: /\/qemu\/\d+\/status\/(start|stop|shutdown)$/, needs: 'VM.PowerMgmt on /vms/<vmid>' },

@@ -1,5 +1,5 @@
 // VM operations on the Proxmox API, each one call plus, for tasks, the wait to completion: listing,
-// next free VMID, clone, config, power, snapshots, destroy.
+// next free VMID, clone, create, config, disk resize, power, snapshots, destroy.
 
 import type { QueryValue } from '../http/http-request.ts';
 import { LabError } from '../lab-error.ts';
@@ -81,6 +81,18 @@ export async function cloneVm(client: ProxmoxClient, request: CloneRequest, wait
   };
   const upid = await client.post<string>(`${qemu({ node: request.node, vmid: request.templateVmid })}/clone`, params);
   await waitForTask(client, upid, `clone ${request.templateVmid} → ${request.newid} (${request.name})`, wait);
+}
+
+/** POST /nodes/{node}/qemu: a new VM from parameters (disks imported with import-from), waited for. */
+export async function createVm(client: ProxmoxClient, node: string, vmid: number, params: ProxmoxParams, what: string, wait: TaskWait = DEFAULT_TASK_WAIT): Promise<void> {
+  const upid = await client.post<string>(`/nodes/${encodeURIComponent(node)}/qemu`, { ...params, vmid });
+  await waitForTask(client, upid, what, wait);
+}
+
+/** Grows a disk to `size` (e.g. `20G`); PVE 9 answers with a task. */
+export async function resizeDisk(client: ProxmoxClient, ref: VmRef, disk: string, size: string, wait: TaskWait = DEFAULT_TASK_WAIT): Promise<void> {
+  const upid = await client.put<string | null>(`${qemu(ref)}/resize`, { disk, size });
+  if (typeof upid === 'string' && upid.startsWith('UPID:')) await waitForTask(client, upid, `grow ${disk} of VM ${ref.vmid} to ${size}`, wait);
 }
 
 export function getVmConfig(client: ProxmoxClient, ref: VmRef): Promise<Record<string, string | number | undefined>> {

@@ -1,9 +1,14 @@
 // A fake Proxmox VE for the lab tests: real HTTPS on 127.0.0.1, in-memory VMs and templates, API
 // token and ticket auth, privileges that can be withheld (403 with Proxmox's own wording), tasks
 // whose UPIDs finish after a few polls (and apply their effect only then), a guest agent that comes
-// up some pings after boot, and failures on demand. Every request and answer is checked against the
-// PVE API schema (PveSpec); `violations` must stay empty.
+// up some pings after boot, and failures on demand. VMs are also created from cloud images
+// (import-from), whose guest agent may be missing, and whose guest runs commands through agent exec
+// like a shell would: `test -e` of voiplab's install marker, and voiplab's XiVO installer wrapper,
+// which exits as the test scripts it (code, output, how many polls it stays running). Pools are
+// listed, created, joined and deleted (PVE 9 `/pools?poolid=`). Every request and answer is checked
+// against the PVE API schema (PveSpec); `violations` must stay empty.
 
+import { INSTALL_MARKER, INSTALLER_NAME } from '../../lab/commands/install-xivo.ts';
 import { FakeHttpsServer, type FakeAnswer, type FakeRequest } from './lab-fake-http.ts';
 import { PveSpec } from './lab-spec-pve.ts';
 
@@ -18,6 +23,27 @@ export interface FakeVm {
   snapshots: Map<string, { description: string; snaptime: number; config: Record<string, string | number> }>;
   /** Failing pings left before the agent answers, counted from boot. */
   agentPingsLeft: number;
+  /** false: the guest has no qemu-guest-agent (a bare cloud image); it never answers. */
+  agent?: boolean;
+  /** The guest holds voiplab's install marker (a finished XiVO install). */
+  installed?: boolean;
+}
+
+/** How one run of the XiVO installer in a guest ends. */
+export interface InstallOutcome {
+  exitcode: number;
+  out?: string;
+  err?: string;
+  /** exec-status polls answered `exited: 0` first (a slow guest); default 2. */
+  polls?: number;
+}
+
+interface FakeExec {
+  pollsLeft: number;
+  exitcode: number;
+  out: string;
+  err: string;
+  onExit?: () => void;
 }
 
 interface FakeTask {
@@ -42,6 +68,10 @@ export interface FakeProxmoxOptions {
   taskPolls?: number;
   /** Failing agent pings after each start; default 2. */
   agentPings?: number;
+  /** Image volumes that POST /nodes/{node}/qemu may import (import-from); agent false: without qemu-guest-agent. */
+  images?: Array<{ volid: string; agent?: boolean }>;
+  /** Pools that exist before the lab runs. */
+  pools?: Array<{ poolid: string; comment?: string }>;
   onRollback?: (vm: FakeVm) => void;
   onDestroy?: (vm: FakeVm) => void;
 }
@@ -61,7 +91,12 @@ export class FakeProxmox {
   private readonly tickets = new Map<string, { username: string; csrf: string }>();
   private readonly httpFailures: HttpFailure[] = [];
   private readonly taskFailures: TaskFailure[] = [];
-  private readonly execs = new Map<number, number>();
+  private readonly execs = new Map<number, FakeExec>();
+  readonly pools = new Map<string, { comment?: string }>();
+  /** How the next runs of the XiVO installer end, in order; when empty, they succeed. */
+  readonly installOutcomes: InstallOutcome[] = [];
+  /** Every command run through agent exec: `<vmid>: <argv joined by spaces>`. */
+  readonly execLog: string[] = [];
   private nextPid = 1000;
   private readonly options: FakeProxmoxOptions;
 
@@ -73,6 +108,7 @@ export class FakeProxmox {
       checkResponse: (req, answer) => spec.checkResponse(req.method, apiPath(req.path), answer.status, answer.body),
       invalidRequestAnswer: (problems) => ({ status: 400, statusMessage: 'Parameter verification failed.', body: { data: null, errors: { request: problems.join('; ') } } }),
     }, (req) => this.route(req));
+    for (const p of options.pools ?? []) this.pools.set(p.poolid, p.comment === undefined ? {} : { comment: p.comment });
     for (const t of options.templates ?? []) {
       this.vms.set(t.vmid, { vmid: t.vmid, node: t.node, name: t.name, template: true, status: 'stopped', config: { name: t.name, memory: '2048', cores: 2, net0: 'virtio=BC:24:11:00:00:01,bridge=vmbr0', ide2: 'local-lvm:cloudinit,media=cdrom', agent: '1' }, snapshots: new Map(), agentPingsLeft: 0 });
     }
@@ -131,6 +167,8 @@ export class FakeProxmox {
       while (this.vms.has(id)) id++;
       return ok(id);
     }
+    if (path === '/pools') return this.poolAnswer(req.method, params);
+    if (req.method === 'POST' && (hit = m(/^\/nodes\/([^/]+)\/qemu$/)) !== null) return this.createVm(hit[1] ?? '', params, who);
     if ((hit = m(/^\/nodes\/([^/]+)\/tasks\/([^/]+)\/(status|log)$/)) !== null) return this.taskAnswer(decodeURIComponent(hit[2] ?? ''), hit[3] ?? '');
     if ((hit = m(/^\/nodes\/([^/]+)\/qemu\/(\d+)(\/.*)?$/)) !== null) {
       const node = hit[1] ?? '';
@@ -208,6 +246,7 @@ export class FakeProxmox {
       if (denied !== undefined) return denied;
       if (!vm.template && params['full'] !== 1 && params['full'] !== true) return fail(500, 'Linked clone feature is not supported for this VM (not a template)');
       if (this.vms.has(newid)) return fail(500, `unable to create VM ${newid}: config file already exists`);
+      if (typeof params['pool'] === 'string' && !this.pools.has(params['pool'])) return fail(500, `pool '${params['pool']}' does not exist`);
       const target = typeof params['target'] === 'string' ? params['target'] : vm.node;
       const name = typeof params['name'] === 'string' ? params['name'] : `Copy-of-VM-${vm.name}`;
       return ok(this.startTask(vm.node, 'qmclone', String(vm.vmid), user, () => {
@@ -273,10 +312,22 @@ export class FakeProxmox {
         this.options.onDestroy?.(vm);
       }));
     }
+    if (key === 'PUT /resize') {
+      const denied = this.need('VM.Config.Disk', on);
+      if (denied !== undefined) return denied;
+      const disk = String(params['disk']);
+      const size = /^(\d+)G$/.exec(String(params['size']));
+      const current = String(vm.config[disk] ?? '');
+      if (current === '' || size === null) return fail(400, `disk '${disk}' does not exist or size '${String(params['size'])}' is not understood by the fake`);
+      return ok(this.startTask(vm.node, 'resize', String(vm.vmid), user, () => {
+        vm.config[disk] = current.replace(/size=[^,]+/, `size=${size[1] ?? '0'}G`);
+      }));
+    }
     if (rest.startsWith('/agent/')) {
       const denied = this.need(rest === '/agent/exec' || rest === '/agent/exec-status' ? 'VM.GuestAgent.Unrestricted' : 'VM.GuestAgent.Audit', on);
       if (denied !== undefined) return denied;
       if (vm.status !== 'running') return fail(500, `VM ${vm.vmid} is not running`);
+      if (vm.agent === false) return fail(500, 'QEMU guest agent is not running');
       if (rest === '/agent/ping' && vm.agentPingsLeft > 0) {
         vm.agentPingsLeft--;
         return fail(500, 'QEMU guest agent is not running');
@@ -285,22 +336,113 @@ export class FakeProxmox {
       if (rest === '/agent/ping') return ok({ result: {} });
       if (rest === '/agent/network-get-interfaces') return ok({ result: guestInterfaces(vm) });
       if (rest === '/agent/exec') {
+        const command = Array.isArray(params['command']) ? params['command'].map(String) : [];
+        this.execLog.push(`${vm.vmid}: ${command.join(' ')}`);
         const pid = this.nextPid++;
-        this.execs.set(pid, 1);
+        this.execs.set(pid, this.guestRun(vm, command));
         return ok({ pid });
       }
       if (rest === '/agent/exec-status') {
         const pid = Number(params['pid']);
-        const left = this.execs.get(pid);
-        if (left === undefined) return fail(500, `Agent error: Invalid parameter 'pid'`);
-        if (left > 0) {
-          this.execs.set(pid, left - 1);
+        const run = this.execs.get(pid);
+        if (run === undefined) return fail(500, `Agent error: Invalid parameter 'pid'`);
+        if (run.pollsLeft > 0) {
+          run.pollsLeft--;
           return ok({ exited: 0 });
         }
-        return ok({ exited: 1, exitcode: 0, 'out-data': 'ok\n' });
+        // The guest agent forgets a process once its exit has been read.
+        this.execs.delete(pid);
+        run.onExit?.();
+        return ok({ exited: 1, exitcode: run.exitcode, ...(run.out === '' ? {} : { 'out-data': run.out }), ...(run.err === '' ? {} : { 'err-data': run.err }) });
       }
     }
     return fail(501, `Method '${method} /nodes/{node}/qemu/{vmid}${rest}' not implemented by the fake`);
+  }
+  /** What the guest does with a command: a small shell for the commands voiplab sends. */
+  private guestRun(vm: FakeVm, command: string[]): FakeExec {
+    if (command[0] === 'test' && command[1] === '-e' && command[2] === INSTALL_MARKER) return { pollsLeft: 0, exitcode: vm.installed === true ? 0 : 1, out: '', err: '' };
+    if (command[0] === '/bin/bash' && command[1] === '-c' && command[3] === INSTALLER_NAME) {
+      const kind = command[4];
+      if ((kind !== 'url' && kind !== 'script') || command[5] === undefined || command[6] === undefined) return { pollsLeft: 0, exitcode: 2, out: '', err: `${INSTALLER_NAME}: bad arguments ${JSON.stringify(command.slice(4))}\n` };
+      const outcome = this.installOutcomes.shift() ?? { exitcode: 0, out: `Get:1 http://mirror.xivo.solutions ${command[6]}\nXiVO ${command[6]} installed\n` };
+      return {
+        pollsLeft: outcome.polls ?? 2, exitcode: outcome.exitcode, out: outcome.out ?? '', err: outcome.err ?? '',
+        ...(outcome.exitcode === 0 ? { onExit: () => { vm.installed = true; } } : {}),
+      };
+    }
+    // Any other command succeeds after one poll.
+    return { pollsLeft: 1, exitcode: 0, out: 'ok\n', err: '' };
+  }
+
+  /** POST /nodes/{node}/qemu: a new VM, its disk imported from an image volume. */
+  private createVm(node: string, params: Record<string, unknown>, user: string): FakeAnswer {
+    const vmid = Number(params['vmid']);
+    const denied = this.need('VM.Allocate', `/vms/${vmid}`) ?? this.need('Datastore.AllocateSpace', '/storage/local-lvm');
+    if (denied !== undefined) return denied;
+    if (this.vms.has(vmid)) return fail(500, `unable to create VM ${vmid} - VM ${vmid} already exists on node '${node}'`);
+    const pool = typeof params['pool'] === 'string' ? params['pool'] : undefined;
+    if (pool !== undefined && !this.pools.has(pool)) return fail(500, `pool '${pool}' does not exist`);
+    const config: Record<string, string | number> = {};
+    for (const [key, value] of Object.entries(params)) if (key !== 'node' && key !== 'vmid' && key !== 'pool' && (typeof value === 'string' || typeof value === 'number')) config[key] = value;
+    let agent = true;
+    for (const [key, value] of Object.entries(config)) {
+      const imported = /^([^:,]+):0,import-from=([^,]+)$/.exec(String(value));
+      if (imported === null) continue;
+      const image = this.options.images?.find((i) => i.volid === imported[2]);
+      if (image === undefined) return fail(500, `import-from: volume '${imported[2] ?? ''}' does not exist`);
+      agent = image.agent !== false;
+      config[key] = `${imported[1] ?? ''}:vm-${vmid}-disk-0,size=2G`;
+    }
+    for (const [key, value] of Object.entries(config)) {
+      if (/^ide\d+$/.test(key) && /^[^:]+:cloudinit$/.test(String(value))) config[key] = `${String(value).split(':')[0] ?? ''}:vm-${vmid}-cloudinit,media=cdrom`;
+      if (/^net\d+$/.test(key) && /^virtio(,|$)/.test(String(value))) config[key] = String(value).replace(/^virtio/, `virtio=BC:24:11:00:${(vmid >> 8 & 0xff).toString(16).padStart(2, '0').toUpperCase()}:${(vmid & 0xff).toString(16).padStart(2, '0').toUpperCase()}`);
+    }
+    const name = typeof params['name'] === 'string' ? params['name'] : `VM${vmid}`;
+    return ok(this.startTask(node, 'qmcreate', String(vmid), user, () => {
+      this.vms.set(vmid, { vmid, node, name, template: false, status: 'stopped', config, snapshots: new Map(), agentPingsLeft: 0, agent, ...(pool === undefined ? {} : { pool }) });
+    }));
+  }
+
+  /** `/pools` with `poolid` as a parameter (PVE 9); members are the VMs whose pool it is. */
+  private poolAnswer(method: string, params: Record<string, unknown>): FakeAnswer {
+    const poolid = typeof params['poolid'] === 'string' ? params['poolid'] : undefined;
+    const on = `/pool/${poolid ?? ''}`;
+    const entry = (id: string, withMembers: boolean): Record<string, unknown> => {
+      const pool = this.pools.get(id);
+      const members = [...this.vms.values()].filter((vm) => vm.pool === id).map((vm) => ({ id: `qemu/${vm.vmid}`, node: vm.node, type: 'qemu', vmid: vm.vmid, name: vm.name, status: vm.status }));
+      return { poolid: id, ...(pool?.comment === undefined ? {} : { comment: pool.comment }), ...(withMembers ? { members } : {}) };
+    };
+    if (method === 'GET') {
+      if (poolid === undefined) return ok(this.denied.has('Pool.Audit') ? [] : [...this.pools.keys()].map((id) => entry(id, false)));
+      if (!this.pools.has(poolid)) return fail(500, `pool '${poolid}' does not exist`);
+      return this.need('Pool.Audit', on) ?? ok([entry(poolid, true)]);
+    }
+    if (poolid === undefined) return fail(400, 'poolid: property is missing and it is not optional');
+    const denied = this.need('Pool.Allocate', on);
+    if (denied !== undefined) return denied;
+    if (method === 'POST') {
+      if (this.pools.has(poolid)) return fail(500, `pool '${poolid}' already exists`);
+      this.pools.set(poolid, typeof params['comment'] === 'string' ? { comment: params['comment'] } : {});
+      return ok(null);
+    }
+    if (!this.pools.has(poolid)) return fail(500, `pool '${poolid}' does not exist`);
+    if (method === 'PUT') {
+      for (const id of (typeof params['vms'] === 'string' || typeof params['vms'] === 'number' ? String(params['vms']) : '').split(/[,;\s]+/).filter((v) => v !== '')) {
+        const vm = this.vms.get(Number(id));
+        if (vm === undefined) return fail(500, `no such VMID '${id}'`);
+        const moving = vm.pool !== undefined && vm.pool !== poolid;
+        if (moving && params['allow-move'] !== 1 && params['allow-move'] !== true) return fail(500, `VM ${id} belongs already to pool '${vm.pool ?? ''}' and 'allow-move' is not set`);
+        if (params['delete'] === 1 || params['delete'] === true) delete vm.pool;
+        else vm.pool = poolid;
+      }
+      return ok(null);
+    }
+    if (method === 'DELETE') {
+      if ([...this.vms.values()].some((vm) => vm.pool === poolid)) return fail(500, `delete pool failed: pool '${poolid}' is not empty`);
+      this.pools.delete(poolid);
+      return ok(null);
+    }
+    return fail(501, `Method '${method} /pools' not implemented by the fake`);
   }
 }
 

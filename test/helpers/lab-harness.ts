@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLab, type LabContext } from '../../lab/commands/lab-context.ts';
-import { FakeProxmox, type FakeVm } from './lab-fake-proxmox.ts';
+import { FakeProxmox, type FakeProxmoxOptions, type FakeVm } from './lab-fake-proxmox.ts';
 import { FacadeFleet } from './lab-facade-fleet.ts';
 import { FakeXivoFleet, type FakeXivoFlavour } from './lab-fake-xivo.ts';
 import { makeSelfSignedCert, type TestCert } from './tls-cert.ts';
@@ -74,6 +74,19 @@ export interface LabHarnessOptions {
   /** fake (default): in-memory XiVOs; facade: XiVO facades on real IPBXes that phones register to. */
   xivo?: 'fake' | 'facade';
   media?: 'passthrough' | 'rtpengine';
+  /** Cloud images the fake Proxmox can import, pools that exist beforehand, agent pings after boot. */
+  proxmox?: Pick<FakeProxmoxOptions, 'images' | 'pools' | 'agentPings'>;
+}
+
+/** The three-group class of threeGroupLab, made from a Debian cloud image with XiVO's installer instead of a template. */
+export function cloudImageLab(proxmoxUrl: string, fingerprint: string, extra = ''): string {
+  return threeGroupLab(proxmoxUrl, fingerprint, extra).replace('  template: { vmid: 9000, node: pve1 }\n', `  cloudImage:
+    image: local:import/debian-12-genericcloud-amd64.qcow2
+    storage: local-lvm
+    diskGiB: 32
+    sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0ZXN0a2V5dGVzdGtleXRlc3RrZXl0ZXN0a2V5 trainer@lab"]
+  installer: { url: "http://mirror.xivo.solutions/xivo_install.sh", version: "2024.10-latest", timeoutSeconds: 2 }
+`);
 }
 
 export async function startLabHarness(options: LabHarnessOptions = {}): Promise<LabHarness> {
@@ -87,6 +100,7 @@ export async function startLabHarness(options: LabHarnessOptions = {}): Promise<
     tokens: [{ tokenId: LAB_ENV.PVE_TOKEN_ID, secret: LAB_ENV.PVE_TOKEN_SECRET }],
     users: [{ username: 'root@pam', password: 'pve-root-pass' }],
     nodes: ['pve1'],
+    ...options.proxmox,
     templates: [{ vmid: 9000, node: 'pve1', name: 'xivo-template' }],
     onRollback: (vm) => (facades === undefined ? fleet.instances.get(guestAddress(vm))?.reset() : void facades.reset(vm.vmid)),
     onDestroy: (vm) => (facades === undefined ? fleet.instances.get(guestAddress(vm))?.reset() : void facades.reset(vm.vmid)),

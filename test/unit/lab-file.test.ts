@@ -29,7 +29,7 @@ test('a valid lab file loads with its defaults filled in', () => {
   assert.equal(lab.xivo.flavour, 'xivo-16.15');
   assert.equal(lab.xivo.context, 'default');
   assert.equal(lab.proxmox.tokenSecretEnv, 'PVE_TOKEN_SECRET');
-  assert.equal(lab.source.template.clone, 'linked');
+  assert.equal(lab.source.template?.clone, 'linked');
   assert.equal(lab.xivo.users[2]?.webrtc, true);
   assert.equal(lab.xivo.users[0]?.webrtc, false);
 });

@@ -19,6 +19,8 @@ const PVE_PATHS = [
   '/nodes/{node}/qemu/{vmid}/status/shutdown', '/nodes/{node}/qemu/{vmid}/snapshot', '/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback',
   '/nodes/{node}/qemu/{vmid}/agent/ping', '/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces',
   '/nodes/{node}/qemu/{vmid}/agent/exec', '/nodes/{node}/qemu/{vmid}/agent/exec-status',
+  // The cloud-image source (create with import-from, grow the disk) and group pools.
+  '/nodes/{node}/qemu', '/nodes/{node}/qemu/{vmid}/resize', '/pools',
 ];
 
 const CONFD_PATHS = [
