@@ -100,6 +100,9 @@ function findConsultation(ctx: B2buaContext, call: Call, replaces: ReplacesId, s
 /** The target's current media to the transferee and back; undefined once both have each other's. */
 async function bridge(ctx: B2buaContext, call: Call, transferee: Leg, other: Consultation): Promise<TransferFailure | undefined> {
   const { target } = other;
+  // A browser moving in must be the one offered to: only an offer lets rtpengine show it a new
+  // DTLS fingerprint, without which it keeps its old DTLS association (see rtpengine-media-hook.ts).
+  if (isWebRtc(target)) return bridgeTowardTarget(ctx, call, transferee, other);
   // RFC 3261 §14.2: "A UAS providing an offer in a 2xx (because the INVITE did not contain an
   // offer) SHOULD construct the offer as if the UAS were making a brand new call": the target's media as it is.
   const asked = await reinvite(ctx, target, Buffer.alloc(0));
@@ -114,6 +117,34 @@ async function bridge(ctx: B2buaContext, call: Call, transferee: Leg, other: Con
     // RFC 3261 §13.2.2.4: an offer in a 2xx is answered in the ACK even when it cannot be used.
     if (failure !== undefined && target.owedAck !== undefined) {
       await target.ack(seq, targetOffer.length > 0 ? refusingAnswer(targetOffer) : undefined);
+    }
+  }
+  return failure;
+}
+
+function isWebRtc(leg: Leg): boolean {
+  return leg.protocol === 'ws' || leg.protocol === 'wss';
+}
+
+/**
+ * The same bridge the other way round: the transferee's current media (a re-INVITE without offer)
+ * goes to the target in a re-INVITE, and the target's answer to the transferee in its ACK.
+ */
+async function bridgeTowardTarget(ctx: B2buaContext, call: Call, transferee: Leg, other: Consultation): Promise<TransferFailure | undefined> {
+  const { target } = other;
+  const asked = await reinvite(ctx, transferee, Buffer.alloc(0));
+  if (!asked.ok) return { status: asked.status, reason: asked.reason, transfereeGone: asked.gone };
+  const seq = asked.request.cseq.seq;
+  transferee.owedAck = seq;
+  const transfereeOffer = asked.response.body;
+  let failure: TransferFailure | undefined = { status: 500, reason: 'Server Internal Error', transfereeGone: false };
+  try {
+    failure = call.ended || other.call.ended ? TERMINATED : await crossOffer(ctx, call, target, transferee, seq, transfereeOffer);
+    // crossOffer re-INVITEd the target here: its dialog ending is not the transferee's.
+    if (failure !== undefined && failure !== TERMINATED) failure = { ...failure, transfereeGone: false };
+  } finally {
+    if (failure !== undefined && transferee.owedAck !== undefined) {
+      await transferee.ack(seq, transfereeOffer.length > 0 ? refusingAnswer(transfereeOffer) : undefined);
     }
   }
   return failure;

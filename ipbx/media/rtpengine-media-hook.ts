@@ -28,6 +28,9 @@ export interface RtpengineMediaHookOptions {
   report?: (err: unknown) => void;
 }
 
+/** Fingerprint hashes shown to browsers; sha-256 is rtpengine's default. */
+type FingerprintHash = 'sha-256' | 'sha-384';
+
 /** Legs whose DTLS role is remembered: far more than calls in flight. */
 const MAX_REMEMBERED_ROLES = 20_000;
 
@@ -64,6 +67,15 @@ export class RtpengineMediaHook implements MediaHook {
    * of its DTLS association, across re-offers and transfers between calls. Oldest dropped past a cap.
    */
   readonly #dtlsRoles = new Map<string, 'active' | 'passive'>();
+  /**
+   * The call each WebRTC leg (by tag) last exchanged SDP in, and the fingerprint hash it was shown.
+   * A leg moved into another call (an attended transfer) meets a new DTLS endpoint of rtpengine
+   * behind the same certificate; a browser restarts DTLS only when the fingerprint changes
+   * (webrtc:3618), new ICE credentials alone keep the old association and no SRTP flows. So an
+   * offer to a moved leg asks for another hash (rtpengine 10.5 honours `DTLS-fingerprint` only
+   * in an offer's SDP, toward a party new to the call; the answerer's hash follows the offerer's).
+   */
+  readonly #fingerprints = new Map<string, { callId: string; hash: FingerprintHash }>();
 
   constructor(options: RtpengineMediaHookOptions) {
     this.#control = options.control;
@@ -78,7 +90,10 @@ export class RtpengineMediaHook implements MediaHook {
     const reply = await this.#command('offer', {
       'call-id': from.callId, 'from-tag': from.legTag, 'to-tag': to.legTag, sdp: sdp.toString('utf8'),
       ...flagsFor(profileOf(to.protocol), 'offer', this.#injecting.has(from.callId)),
+      ...this.#fingerprintFor(to),
     });
+    // The offerer sees rtpengine's fingerprint in the answer, hashed as its own (sha-256 for browsers).
+    this.#noteFingerprint(from, this.#fingerprints.get(from.legTag)?.callId === from.callId ? undefined : 'sha-256');
     return sdpOf(reply);
   }
 
@@ -161,6 +176,27 @@ export class RtpengineMediaHook implements MediaHook {
   async record(callId: string, parties: RecordingParties): Promise<void> {
     await this.#command('start recording', { 'call-id': callId });
     this.#recorded.set(callId, parties);
+  }
+
+  /** The `DTLS-fingerprint` of an offer to `to`: another hash than before when it has moved into this call. */
+  #fingerprintFor(to: MediaLegInfo): NgDictionary {
+    if (profileOf(to.protocol) !== 'webrtc') return {};
+    const known = this.#fingerprints.get(to.legTag);
+    const hash: FingerprintHash = known === undefined ? 'sha-256' : known.callId === to.callId ? known.hash : known.hash === 'sha-256' ? 'sha-384' : 'sha-256';
+    this.#noteFingerprint(to, hash);
+    return hash === 'sha-256' ? {} : { 'DTLS-fingerprint': hash };
+  }
+
+  /** Records the call a WebRTC leg is in and its hash (`undefined`: as it was). */
+  #noteFingerprint(leg: MediaLegInfo, hash: FingerprintHash | undefined): void {
+    if (profileOf(leg.protocol) !== 'webrtc') return;
+    const kept = hash ?? this.#fingerprints.get(leg.legTag)?.hash ?? 'sha-256';
+    this.#fingerprints.delete(leg.legTag);
+    this.#fingerprints.set(leg.legTag, { callId: leg.callId, hash: kept });
+    if (this.#fingerprints.size > MAX_REMEMBERED_ROLES) {
+      const oldest = this.#fingerprints.keys().next().value;
+      if (oldest !== undefined) this.#fingerprints.delete(oldest);
+    }
   }
 
   /** Remembers the DTLS role a WebRTC leg took in an SDP it sent (offers say actpass: no role yet). */

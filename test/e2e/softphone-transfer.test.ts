@@ -2,8 +2,7 @@
 // (rtpengine media, WSS). Three Chromiums: alice (1000 Hz), bob (1500 Hz), carol (2000 Hz).
 // Blind: bob answers alice and transfers her to carol with "Transfer now"; alice and carol then
 // hear each other. Attended: bob answers alice, calls carol from the number field (alice goes
-// on hold), swaps back to alice, then connects the two calls; alice and carol should then hear
-// each other (a todo: see the IPBX issue noted at that test).
+// on hold), swaps back to alice, then connects the two calls; alice and carol then hear each other.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -96,18 +95,15 @@ void describe('softphone: blind and attended transfer, call waiting and swap (IP
     attended = { aliceCall, carolCall };
   }));
 
-  // Known IPBX issue (not the softphone's): after the REFER with Replaces, carol's leg joins alice's
-  // call, whose rtpengine session is another one: carol's browser gets new ICE credentials but the
-  // same DTLS fingerprint and role (kept since the DTLS-role fix), so Chromium keeps its DTLS
-  // association while rtpengine waits for a new handshake, and no SRTP flows. Bridging across two
-  // rtpengine calls (or a DTLS restart) is needed. Runs, but does not fail the suite, until then.
-  void it('attended transfer: bob connects alice and carol, who then hear each other', { todo: 'a browser leg moved into another call meets a new rtpengine session (new ICE, same fingerprint): Chromium keeps its DTLS association and no SRTP flows' }, (t) => step(t, async (alice, bob, carol) => {
+  // Carol's leg moves into alice's call, another rtpengine call: the IPBX offers to her (not the
+  // other way round) so that rtpengine shows her a new DTLS fingerprint, and her browser makes a
+  // new DTLS handshake with it (rtpengine-media-hook.ts, transfer-attended.ts).
+  void it('attended transfer: bob connects alice and carol, who then hear each other', (t) => step(t, async (alice, bob, carol) => {
     if (attended === undefined) throw new Error('the call-waiting step left no two calls');
     await bob.click('transfer-button', attended.aliceCall);
     await bob.click('attended-transfer-button', attended.aliceCall);
     await bob.waitFor('both of bob\'s calls ended', (s) => s.calls.filter((c) => c.state !== 'ended').length === 0, CALL_SETUP_MS);
-    // Shorter than the default: while this is a todo, its failure should not cost 20 s.
-    await Promise.all([alice.hears(CAROL.toneHz, { timeoutMs: 8000 }), carol.hears(ALICE.toneHz, { timeoutMs: 8000 })]);
+    await Promise.all([alice.hears(CAROL.toneHz), carol.hears(ALICE.toneHz)]);
     await alice.click('hangup-button');
     await allIdle();
   }));
