@@ -3,7 +3,8 @@
 // Replaces in the Refer-To, with the identifiers of the referrer's own leg of it). The IPBX does
 // what the transferee's INVITE with Replaces would have done in a proxied network: it asks the
 // target for its current media (a re-INVITE without offer, RFC 3725 style), gives it to the
-// transferee in a re-INVITE, answers the target with the transferee's answer, and connects the
+// transferee in a re-INVITE, answers the target with the transferee's answer (the other way round
+// when the target is a browser, see `bridge`), and connects the
 // two: the target's leg moves into call 1 in the referrer's place, call 2 ends (cause
 // `transferred`, a BYE to the referrer's leg of it, as the target would send, RFC 5589 §7.1), and
 // the referrer's leg of call 1 is hung up after the final NOTIFY unless the referrer does it.
@@ -97,26 +98,32 @@ function findConsultation(ctx: B2buaContext, call: Call, replaces: ReplacesId, s
   return { call: other, leg, target };
 }
 
-/** The target's current media to the transferee and back; undefined once both have each other's. */
+/**
+ * The target's current media to the transferee and back; undefined once both have each other's.
+ * One party is asked for its current media (a re-INVITE without offer), which goes to the other
+ * in a re-INVITE; the other's answer goes back in the ACK. The target is asked, unless it is a
+ * browser: a browser moving in must be the one offered to, since only an offer lets rtpengine show
+ * it a new DTLS fingerprint, without which it keeps its old DTLS association (rtpengine-media-hook.ts).
+ */
 async function bridge(ctx: B2buaContext, call: Call, transferee: Leg, other: Consultation): Promise<TransferFailure | undefined> {
   const { target } = other;
-  // A browser moving in must be the one offered to: only an offer lets rtpengine show it a new
-  // DTLS fingerprint, without which it keeps its old DTLS association (see rtpengine-media-hook.ts).
-  if (isWebRtc(target)) return bridgeTowardTarget(ctx, call, transferee, other);
+  const [asked, offered] = isWebRtc(target) ? [transferee, target] : [target, transferee];
   // RFC 3261 §14.2: "A UAS providing an offer in a 2xx (because the INVITE did not contain an
-  // offer) SHOULD construct the offer as if the UAS were making a brand new call": the target's media as it is.
-  const asked = await reinvite(ctx, target, Buffer.alloc(0));
-  if (!asked.ok) return { status: asked.status, reason: asked.reason, transfereeGone: false };
-  const seq = asked.request.cseq.seq;
-  target.owedAck = seq;
-  const targetOffer = asked.response.body;
+  // offer) SHOULD construct the offer as if the UAS were making a brand new call": its media as it is.
+  const reply = await reinvite(ctx, asked, Buffer.alloc(0));
+  if (!reply.ok) return { status: reply.status, reason: reply.reason, transfereeGone: asked === transferee && reply.gone };
+  const seq = reply.request.cseq.seq;
+  asked.owedAck = seq;
+  const offer = reply.response.body;
   let failure: TransferFailure | undefined = { status: 500, reason: 'Server Internal Error', transfereeGone: false };
   try {
-    failure = call.ended || other.call.ended ? TERMINATED : await crossOffer(ctx, call, transferee, target, seq, targetOffer);
+    failure = call.ended || other.call.ended ? TERMINATED : await crossOffer(ctx, call, offered, asked, seq, offer);
+    // crossOffer re-INVITEd `offered`: when that is the target, its dialog ending is not the transferee's.
+    if (failure !== undefined && failure !== TERMINATED && offered !== transferee) failure = { ...failure, transfereeGone: false };
   } finally {
     // RFC 3261 §13.2.2.4: an offer in a 2xx is answered in the ACK even when it cannot be used.
-    if (failure !== undefined && target.owedAck !== undefined) {
-      await target.ack(seq, targetOffer.length > 0 ? refusingAnswer(targetOffer) : undefined);
+    if (failure !== undefined && asked.owedAck !== undefined) {
+      await asked.ack(seq, offer.length > 0 ? refusingAnswer(offer) : undefined);
     }
   }
   return failure;
@@ -124,28 +131,4 @@ async function bridge(ctx: B2buaContext, call: Call, transferee: Leg, other: Con
 
 function isWebRtc(leg: Leg): boolean {
   return leg.protocol === 'ws' || leg.protocol === 'wss';
-}
-
-/**
- * The same bridge the other way round: the transferee's current media (a re-INVITE without offer)
- * goes to the target in a re-INVITE, and the target's answer to the transferee in its ACK.
- */
-async function bridgeTowardTarget(ctx: B2buaContext, call: Call, transferee: Leg, other: Consultation): Promise<TransferFailure | undefined> {
-  const { target } = other;
-  const asked = await reinvite(ctx, transferee, Buffer.alloc(0));
-  if (!asked.ok) return { status: asked.status, reason: asked.reason, transfereeGone: asked.gone };
-  const seq = asked.request.cseq.seq;
-  transferee.owedAck = seq;
-  const transfereeOffer = asked.response.body;
-  let failure: TransferFailure | undefined = { status: 500, reason: 'Server Internal Error', transfereeGone: false };
-  try {
-    failure = call.ended || other.call.ended ? TERMINATED : await crossOffer(ctx, call, target, transferee, seq, transfereeOffer);
-    // crossOffer re-INVITEd the target here: its dialog ending is not the transferee's.
-    if (failure !== undefined && failure !== TERMINATED) failure = { ...failure, transfereeGone: false };
-  } finally {
-    if (failure !== undefined && transferee.owedAck !== undefined) {
-      await transferee.ack(seq, transfereeOffer.length > 0 ? refusingAnswer(transfereeOffer) : undefined);
-    }
-  }
-  return failure;
 }
