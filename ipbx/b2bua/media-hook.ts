@@ -28,9 +28,11 @@ export interface MediaHook {
   answer(sdp: Buffer, from: MediaLegInfo, to: MediaLegInfo): Promise<Buffer>;
   /** The call ended: release its media resources (and finish its recording). */
   release(callId: string): Promise<void>;
-  /** `held` was put on hold by its peer: it hears music on hold until `resume`. */
+  /** `held` was put on hold by its peer: it hears music on hold until `resume` (desk phones; see the hook for browsers). */
   hold(held: MediaLegInfo): Promise<void>;
   resume(held: MediaLegInfo): Promise<void>;
+  /** Music on hold to `to` (a caller waiting in a queue) until `stop`, whatever its kind. */
+  playMusic(to: MediaLegInfo): Promise<void>;
   /**
    * Answers `caller`'s offer on behalf of the IPBX itself (an announcement, a queue): the SDP to
    * send it back, with media from a player leg of tag `playerTag`. `keepsSending`: the caller will
@@ -63,6 +65,7 @@ export const passthroughMedia: MediaHook = {
   release: () => Promise.resolve(),
   hold: () => Promise.resolve(),
   resume: () => Promise.resolve(),
+  playMusic: unsupported('music on hold'),
   answerLocally: unsupported('answering a call with IPBX media'),
   play: unsupported('playing a prompt'),
   stop: () => Promise.resolve(),

@@ -139,7 +139,7 @@ class QueueWait {
         }
       }
       if (!this.#waiting()) return;
-      await ctx.media.hold(me);
+      await ctx.media.playMusic(me);
       if (every === 0) return;
       await this.#sleep(every * 1000);
     }

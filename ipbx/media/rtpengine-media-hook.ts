@@ -125,13 +125,24 @@ export class RtpengineMediaHook implements MediaHook {
     }
   }
 
+  /**
+   * Music on hold for a held desk phone. A held browser hears silence instead: the stream it gets
+   * would switch from the peer's SSRC to the player's and back, and Chromium keeps playing the
+   * newest SSRC it has seen, so after resume it would never hear its peer again (a caller waiting
+   * in a queue is fine: the player's SSRC comes first, see playMusic).
+   */
   async hold(held: MediaLegInfo): Promise<void> {
-    if (this.#musicOnHoldFile === undefined) return;
-    await this.play(held, this.#musicOnHoldFile, MUSIC_REPEATS);
+    if (profileOf(held.protocol) === 'webrtc') return;
+    await this.playMusic(held);
   }
 
   resume(held: MediaLegInfo): Promise<void> {
-    return this.#musicOnHoldFile === undefined ? Promise.resolve() : this.stop(held);
+    return this.#musicOnHoldFile === undefined || profileOf(held.protocol) === 'webrtc' ? Promise.resolve() : this.stop(held);
+  }
+
+  async playMusic(to: MediaLegInfo): Promise<void> {
+    if (this.#musicOnHoldFile === undefined) return;
+    await this.play(to, this.#musicOnHoldFile, MUSIC_REPEATS);
   }
 
   async answerLocally(offer: Buffer, caller: MediaLegInfo, playerTag: string, keepsSending = false): Promise<Buffer> {
