@@ -291,26 +291,16 @@ export class BaresipPhone {
   waitFor(type: string, options: WaitOptions = {}): Promise<BaresipEvent> {
     const { since = 0, timeoutMs = 10_000, match } = options;
     const failOn = options.failOn ?? defaultFailOn(type);
-    return new Promise<BaresipEvent>((resolve, reject) => {
-      const check = () => {
-        for (let i = since; i < this.events.length; i++) {
-          const event = this.events[i];
-          if (event === undefined) continue;
-          if (event.type === type && (match === undefined || match(event))) return done(() => resolve(event));
-          if (failOn.includes(event.type)) return done(() => reject(this.#error(`${event.type}${event.param === undefined ? '' : ` (${event.param})`} while waiting for ${type}; ${this.#eventList(since)}`)));
-        }
-        const exit = this.#exit;
-        if (exit !== undefined) return done(() => reject(this.#error(`exited (${describeExit(exit)}) while waiting for ${type}; ${this.#eventList(since)}`)));
-        return undefined;
-      };
-      const timer = setTimeout(() => done(() => reject(this.#error(`no ${type} within ${timeoutMs} ms; ${this.#eventList(since)}`))), timeoutMs);
-      const done = (settle: () => void) => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-        settle();
-      };
-      this.#waiters.add(check);
-      check();
+    return this.#watch<BaresipEvent>(timeoutMs, () => this.#error(`no ${type} within ${timeoutMs} ms; ${this.#eventList(since)}`), () => {
+      for (let i = since; i < this.events.length; i++) {
+        const event = this.events[i];
+        if (event === undefined) continue;
+        if (event.type === type && (match === undefined || match(event))) return { value: event };
+        if (failOn.includes(event.type)) return { error: this.#error(`${event.type}${event.param === undefined ? '' : ` (${event.param})`} while waiting for ${type}; ${this.#eventList(since)}`) };
+      }
+      const exit = this.#exit;
+      if (exit !== undefined) return { error: this.#error(`exited (${describeExit(exit)}) while waiting for ${type}; ${this.#eventList(since)}`) };
+      return undefined;
     });
   }
 
@@ -375,31 +365,45 @@ export class BaresipPhone {
 
   /** Resolves at "baresip is ready."; a module that failed to load or a port in use is an error. */
   #untilReady(timeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const check = () => {
-        const out = this.output();
-        const fail = (err: Error) => done(() => reject(err));
-        if (this.#spawnError !== undefined) {
-          return fail(this.#spawnError.code === 'ENOENT'
+    return this.#watch<undefined>(timeoutMs, () => this.#error(`not ready within ${timeoutMs} ms`), () => {
+      const out = this.output();
+      if (this.#spawnError !== undefined) {
+        return {
+          error: this.#spawnError.code === 'ENOENT'
             ? new Error(`${BARESIP} is not installed (Debian: apt-get install baresip)`, { cause: this.#spawnError })
-            : this.#error(`could not be started: ${this.#spawnError.message}`));
-        }
-        if (/Address already in use/.test(out)) {
-          const err = this.#error(`port in use (SIP ${this.sipPort}/${this.sipPort + 1}, ctrl_tcp ${this.ctrlPort})`);
-          return fail(new PortInUseError(err.brief, err.outputTail));
-        }
-        const moduleErrors = [...out.matchAll(/^module (\S+\.so): (.*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
-        if (moduleErrors.length > 0) return fail(this.#error(`modules failed to load (${moduleErrors.join('; ')})`));
-        if (this.#exit !== undefined) return fail(this.#error(`exited (${describeExit(this.#exit)}) while starting`));
-        if (out.includes('baresip is ready.')) return done(resolve);
-        return undefined;
-      };
-      const timer = setTimeout(() => done(() => reject(this.#error(`not ready within ${timeoutMs} ms`))), timeoutMs);
-      const done = (settle: () => void) => {
+            : this.#error(`could not be started: ${this.#spawnError.message}`),
+        };
+      }
+      if (/Address already in use/.test(out)) {
+        const err = this.#error(`port in use (SIP ${this.sipPort}/${this.sipPort + 1}, ctrl_tcp ${this.ctrlPort})`);
+        return { error: new PortInUseError(err.brief, err.outputTail) };
+      }
+      const moduleErrors = [...out.matchAll(/^module (\S+\.so): (.*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
+      if (moduleErrors.length > 0) return { error: this.#error(`modules failed to load (${moduleErrors.join('; ')})`) };
+      if (this.#exit !== undefined) return { error: this.#error(`exited (${describeExit(this.#exit)}) while starting`) };
+      if (out.includes('baresip is ready.')) return { value: undefined };
+      return undefined;
+    });
+  }
+
+  /**
+   * Settles once `decide` gives a value or an error; it runs now and again on every line of output
+   * and every event. Rejects with `onTimeout()` after `timeoutMs`.
+   */
+  #watch<T>(timeoutMs: number, onTimeout: () => Error, decide: () => { value: T } | { error: Error } | undefined): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const verdict = decide();
+        if (verdict === undefined) return;
         clearTimeout(timer);
         this.#waiters.delete(check);
-        settle();
+        if ('error' in verdict) reject(verdict.error);
+        else resolve(verdict.value);
       };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        reject(onTimeout());
+      }, timeoutMs);
       this.#waiters.add(check);
       check();
     });
