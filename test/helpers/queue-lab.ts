@@ -31,13 +31,15 @@ export interface QueueLabOptions {
   /** Phones to start and register (default: every agent and caller). */
   registered?: readonly string[];
   dataDir?: string;
+  /** Extra media settings (prompts, music on hold), merged into the rtpengine media config. */
+  media?: Record<string, unknown>;
 }
 
 export async function startQueueLab(options: QueueLabOptions): Promise<QueueLab> {
   const harness = await startHarness({
     accounts: [...AGENTS, ...CALLERS].map((extension) => ({ extension, password: passwordOf(extension), displayName: `Phone ${extension}` })),
     dialplan: [...(options.dialplan ?? []), { match: '_1XXX', action: { type: 'account' } }, { match: '_2XXX', action: { type: 'account' } }],
-    extra: { queues: options.queues, media: rtpengineMedia() },
+    extra: { queues: options.queues, media: rtpengineMedia(options.media) },
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
   });
   const phones = new Map<string, DeskPhone>();

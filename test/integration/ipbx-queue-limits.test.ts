@@ -1,7 +1,7 @@
 // Queue limits and agents on real SIP: overflow on maxWait and on maxCallers to other dialplan
-// numbers, a full queue without overflow answering 486, a caller's position announced, agents
-// logging in and out and pausing with feature codes (the IPBX answers with a prompt), agent
-// memberships kept across a restart, and the API's errors.
+// numbers, a full queue without overflow answering 486, agents logging in and out and pausing with
+// feature codes (the IPBX answers with a prompt), and the API's errors. (Announcements:
+// ipbx-queue-announcements.test.ts; memberships across a restart: test/unit/queue-service-store.test.ts.)
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
