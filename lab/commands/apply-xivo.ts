@@ -69,7 +69,7 @@ async function applyAccount(client: XivoClient, inv: XivoInventory, a: DesiredAc
 
 async function applyHuntGroup(client: XivoClient, inv: XivoInventory, desired: DesiredXivo, wanted: DesiredHuntGroup, kind: 'group' | 'queue'): Promise<void> {
   const list = kind === 'group' ? inv.groups : inv.queues;
-  if (list === undefined) throw new LabError('LAB_XIVO_UNSUPPORTED', `${client.flavour.product} has no queue API; remove queues from the lab file or use flavour wazo-20.06`);
+  if (list === undefined) throw new LabError('LAB_XIVO_UNSUPPORTED', `${client.flavour.product} has no queue API; remove queues from the lab file or use flavour wazo-20.06 or wazo-26`);
   let item = list.find((g) => client.flavour.nameOf(g) === wanted.name);
   if (item === undefined) {
     item = { ...(kind === 'group' ? await createGroup(client, wanted.name) : await createQueue(client, wanted.name)), extensions: [], members: { users: [] } };
@@ -77,7 +77,7 @@ async function applyHuntGroup(client: XivoClient, inv: XivoInventory, desired: D
   }
   const extension = await ensureExtension(client, inv, wanted.extension, desired.accounts[0]?.context ?? 'default');
   if (!(item.extensions ?? []).some((e) => e.id === extension.id)) {
-    await (kind === 'group' ? linkGroupExtension : linkQueueExtension)(client, item.id, extension.id);
+    await (kind === 'group' ? linkGroupExtension : linkQueueExtension)(client, item, extension.id);
     item.extensions = [...(item.extensions ?? []), { id: extension.id }];
   }
   const members = wanted.members.map((ext) => {
@@ -87,9 +87,9 @@ async function applyHuntGroup(client: XivoClient, inv: XivoInventory, desired: D
   });
   const have = new Set(memberUuids(item.members));
   if (kind === 'group') {
-    if (members.length !== have.size || !members.every((m) => have.has(m.uuid))) await setGroupMembers(client, item.id, members.map((m) => m.uuid));
+    if (members.length !== have.size || !members.every((m) => have.has(m.uuid))) await setGroupMembers(client, item, members.map((m) => m.uuid));
   } else {
-    for (const m of members) if (!have.has(m.uuid)) await addQueueMember(client, item.id, m.uuid);
+    for (const m of members) if (!have.has(m.uuid)) await addQueueMember(client, item, m.uuid);
   }
   item.members = { users: members.map((m) => ({ uuid: m.uuid })) };
 }

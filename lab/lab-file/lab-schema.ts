@@ -80,7 +80,7 @@ export const VmDefaultsSchema = Type.Object({
 const NumberRange = Type.Object({ start: Extension, end: Extension }, { additionalProperties: false });
 
 export const XivoSchema = Type.Object({
-  flavour: Type.Optional(Type.Union([Type.Literal('xivo-16.15'), Type.Literal('wazo-20.06')], { default: 'xivo-16.15' })),
+  flavour: Type.Optional(Type.Union([Type.Literal('xivo-16.15'), Type.Literal('wazo-20.06'), Type.Literal('wazo-26')], { default: 'xivo-16.15' })),
   adminPasswordEnv: EnvName('XIVO_ADMIN_PASSWORD', "the password the wizard gives XiVO's root web administrator"),
   accountSeedEnv: EnvName('VOIPLAB_ACCOUNT_SEED', 'a secret from which every SIP password is derived (same seed, same passwords)'),
   tls: TlsTrustSchema,

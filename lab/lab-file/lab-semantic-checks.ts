@@ -71,7 +71,7 @@ export function checkLabSemantics(lab: LabFile): PathIssue[] {
   firstSeen((x.groups ?? []).map((g) => g.name), (i) => ['xivo', 'groups', i, 'name'], 'group name');
   firstSeen((x.queues ?? []).map((q) => q.name), (i) => ['xivo', 'queues', i, 'name'], 'queue name');
   if ((x.flavour ?? 'xivo-16.15') === 'xivo-16.15' && (x.queues ?? []).length > 0) {
-    issues.push({ path: ['xivo', 'queues'], pointAt: 'key', message: 'XiVO 16.15 confd has no queue API (queues were made through its PHP web services): remove them, or use flavour wazo-20.06' });
+    issues.push({ path: ['xivo', 'queues'], pointAt: 'key', message: 'XiVO 16.15 confd has no queue API (queues were made through its PHP web services): remove them, or use flavour wazo-20.06 or wazo-26' });
   }
   return issues;
 }

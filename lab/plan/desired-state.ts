@@ -4,7 +4,7 @@
 
 import type { LabFile } from '../lab-file/lab-schema.ts';
 import type { IpConfig } from '../proxmox/proxmox-net-config.ts';
-import { WEBRTC_SIP_OPTIONS, type XivoFlavourId } from '../xivo/xivo-flavour.ts';
+import { XIVO_FLAVOURS, type XivoFlavourId } from '../xivo/xivo-flavour.ts';
 import { derivePassword } from './account-passwords.ts';
 
 export interface DesiredAccount {
@@ -16,7 +16,7 @@ export interface DesiredAccount {
   /** SIP user name; the extension, so a student types one number. */
   username: string;
   password: string;
-  /** chan_sip options appended to the endpoint. */
+  /** The endpoint's options in the flavour's terms (chan_sip pairs; Wazo 26: templates and transport). */
   options: string[][];
   /** Marks the confd user as this lab's (a field left to clients by confd). */
   userfield: string;
@@ -98,7 +98,7 @@ export function desiredGroups(lab: LabFile, accountSeed: string): DesiredGroup[]
         context,
         username: u.extension,
         password: derivePassword(accountSeed, lab.lab, g.name, u.extension),
-        options: u.webrtc === true ? WEBRTC_SIP_OPTIONS.map(([k, v]) => [k, v]) : [],
+        options: XIVO_FLAVOURS[lab.xivo.flavour ?? 'xivo-16.15'].sip.options(u.webrtc === true),
         userfield: `voiplab:${u.extension}`,
       })),
       huntGroups: (lab.xivo.groups ?? []).map((h) => ({ name: h.name, extension: h.extension, members: h.members })),

@@ -31,6 +31,8 @@ export class XivoClient {
   private readonly username: string;
   private readonly password: string;
   private token: string | undefined;
+  /** The token's tenant (Wazo 26 scopes confd calls by it). */
+  private tenant: string | undefined;
 
   constructor(options: XivoClientOptions) {
     if (options.host === '' || /[/\s]/.test(options.host)) throw new LabError('LAB_BAD_OPTION', `XiVO host ${JSON.stringify(options.host)} must be an address or a host name`);
@@ -75,10 +77,10 @@ export class XivoClient {
 
   private async call<T>(call: HttpCall): Promise<T> {
     this.token ??= await this.createToken();
-    let answer = await this.send(this.confd, { ...call, headers: { 'x-auth-token': this.token } });
+    let answer = await this.send(this.confd, { ...call, headers: this.confdHeaders(this.token) });
     if (answer.status === 401) {
       this.token = await this.createToken();
-      answer = await this.send(this.confd, { ...call, headers: { 'x-auth-token': this.token } });
+      answer = await this.send(this.confd, { ...call, headers: this.confdHeaders(this.token) });
     }
     if (answer.status === 401) {
       throw new LabError('LAB_XIVO_AUTH_FAILED', `${call.method} ${call.path}: confd refused a fresh token of ${this.username}; check the ACLs of that account (it needs confd.#)`, { statusCode: 401 });
@@ -87,14 +89,21 @@ export class XivoClient {
     return answer.body as T;
   }
 
+  private confdHeaders(token: string): Record<string, string> {
+    return { 'x-auth-token': token, ...(this.flavour.tenantHeader && this.tenant !== undefined ? { 'wazo-tenant': this.tenant } : {}) };
+  }
+
   private async createToken(): Promise<string> {
     const basic = Buffer.from(`${this.username}:${this.password}`).toString('base64');
     const answer = await this.send(this.auth, { method: 'POST', path: '/token', json: this.flavour.tokenBody(TOKEN_SECONDS), headers: { authorization: `Basic ${basic}` } });
     if (answer.status === 401) {
       throw new LabError('LAB_XIVO_AUTH_FAILED', `xivo-auth on ${this.host} refused ${this.username}: the admin password in the environment variable is not this XiVO's (was the wizard run by hand with another one?)`, { statusCode: 401 });
     }
-    const token = (answer.body as { data?: { token?: unknown } } | undefined)?.data?.token;
+    const data = (answer.body as { data?: { token?: unknown; metadata?: { tenant_uuid?: unknown } } } | undefined)?.data;
+    const token = data?.token;
     if (answer.status !== 200 || typeof token !== 'string') throw xivoHttpError('POST /0.1/token', answer, this.flavour);
+    const tenant = data?.metadata?.tenant_uuid;
+    if (typeof tenant === 'string') this.tenant = tenant;
     return token;
   }
 

@@ -67,7 +67,7 @@ export const PhoneSchema = Type.Object({
 
 /** A XiVO (or Wazo 20.06) reached at the target's host: its confd and xivo-auth, and its admin from the environment. */
 export const XivoTargetSchema = Type.Object({
-  flavour: Type.Optional(Type.Union([Type.Literal('xivo-16.15'), Type.Literal('wazo-20.06')], { default: 'xivo-16.15' })),
+  flavour: Type.Optional(Type.Union([Type.Literal('xivo-16.15'), Type.Literal('wazo-20.06'), Type.Literal('wazo-26')], { default: 'xivo-16.15' })),
   confdPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: 9486 })),
   authPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: 9497 })),
   usernameEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'environment variable holding the web administrator (root when absent)' })),

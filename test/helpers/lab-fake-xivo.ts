@@ -1,19 +1,27 @@
-// A fake XiVO (or Wazo 20.06) for the lab tests: xivo-auth and confd on one HTTPS port of
+// A fake XiVO (or Wazo 20.06, or Wazo 26) for the lab tests: xivo-auth and confd on one HTTPS port of
 // 127.0.0.1 (paths /0.1 and /1.1), in-memory users, SIP endpoints, lines, extensions, groups and
 // queues with the relations confd lists, the setup wizard, and failures on demand. Every request and
 // answer is checked against the flavour's published confd and auth Swagger files; `violations` must
-// stay empty. A fleet maps guest addresses (never contacted) to fake instances.
+// stay empty. A fleet maps guest addresses (never contacted) to fake instances. As Wazo 26 it keys SIP
+// endpoints and groups by uuid, speaks PJSIP (auth section, tenant templates, transports) and checks
+// the `Wazo-Tenant` header against the token's tenant.
 
 import { randomUUID } from 'node:crypto';
 import { FakeHttpsServer, type FakeAnswer, type FakeRequest } from './lab-fake-http.ts';
 import { SwaggerSpec } from './lab-spec-swagger.ts';
 
-export type FakeXivoFlavour = 'xivo-16.15' | 'wazo-20.06';
+export type FakeXivoFlavour = 'xivo-16.15' | 'wazo-20.06' | 'wazo-26';
 
 const SPEC_FILES: Record<FakeXivoFlavour, { confd: string; auth: string }> = {
   'xivo-16.15': { confd: 'xivo-confd-16.15.json', auth: 'xivo-auth-16.15.json' },
   'wazo-20.06': { confd: 'wazo-confd-20.06.json', auth: 'wazo-auth-26.05.json' },
+  'wazo-26': { confd: 'wazo-confd-26.08.json', auth: 'wazo-auth-26.05.json' },
 };
+
+/** `[key, value]` of a PJSIP section's option list. */
+function sectionOption(pairs: unknown, key: string): string | undefined {
+  return Array.isArray(pairs) ? (pairs as string[][]).find((p) => p[0] === key)?.[1] : undefined;
+}
 
 /** A body field as text; confd's schema already checked its type. */
 function text(value: unknown, fallback: string): string {
@@ -28,16 +36,24 @@ function spec(name: string, file: string): SwaggerSpec {
 }
 
 interface User { id: number; uuid: string; firstname: string; lastname: string; userfield: string; lineIds: number[] }
-interface Endpoint { id: number; username: string; secret: string; type: string; host: string; options: string[][] }
+/** chan_sip fields, and (Wazo 26) the uuid, templates and transport of a PJSIP endpoint. */
+interface Endpoint { id: number; uuid: string; username: string; secret: string; type: string; host: string; options: string[][]; templates: string[]; transport?: string }
+interface Named { uuid: string; name: string }
 interface Line { id: number; context: string; provisioning_code: string; sipId?: number; extensionIds: number[]; userUuids: string[] }
 interface Extension { id: number; exten: string; context: string }
-interface Group { id: number; name: string; label?: string; extensionIds: number[]; memberUuids: string[] }
+interface Group { id: number; uuid: string; name: string; label?: string; extensionIds: number[]; memberUuids: string[] }
 
 class XivoState {
   configured = false;
   adminPassword = '';
   wizard: Record<string, unknown> = {};
   tokens = new Set<string>();
+  /** Wazo 26: the tenant the wizard made, its SIP templates, the machine's transports. */
+  tenantUuid = randomUUID();
+  templates: Named[] = [{ uuid: randomUUID(), name: 'global' }, { uuid: randomUUID(), name: 'webrtc' }];
+  transports: Named[] = [{ uuid: randomUUID(), name: 'transport-udp' }, { uuid: randomUUID(), name: 'transport-wss' }];
+  /** Wazo 26: confd calls that came without `Wazo-Tenant`. */
+  callsWithoutTenant = 0;
   users: User[] = [];
   endpoints: Endpoint[] = [];
   lines: Line[] = [];
@@ -119,6 +135,11 @@ export class FakeXivo {
     if (path === '/wizard' || path === '/wizard/discover') return this.wizard(req, path);
     const token = req.headers['x-auth-token'];
     if (typeof token !== 'string' || !this.state.tokens.has(token)) return { status: 401, body: ['Unauthorized'] };
+    if (this.flavour === 'wazo-26') {
+      const tenant = req.headers['wazo-tenant'];
+      if (tenant === undefined) this.state.callsWithoutTenant++;
+      else if (tenant !== this.state.tenantUuid) return { status: 401, body: [`Unauthorized tenant ${String(tenant)}`] };
+    }
     return this.confd(req.method, path, req.body as Record<string, unknown> | undefined);
   }
 
@@ -132,7 +153,7 @@ export class FakeXivo {
     const token = randomUUID();
     this.state.tokens.add(token);
     const now = new Date();
-    return { status: 200, body: { data: { token, issued_at: now.toISOString(), expires_at: new Date(now.getTime() + 3_600_000).toISOString(), auth_id: 'root', ...(this.flavour === 'xivo-16.15' ? { acls: ['confd.#'] } : { acl: ['confd.#'] }) } } };
+    return { status: 200, body: { data: { token, issued_at: now.toISOString(), expires_at: new Date(now.getTime() + 3_600_000).toISOString(), auth_id: 'root', ...(this.flavour === 'xivo-16.15' ? { acls: ['confd.#'] } : { acl: ['confd.#'] }), ...(this.flavour === 'wazo-26' ? { metadata: { uuid: randomUUID(), tenant_uuid: this.state.tenantUuid, purpose: 'user' } } : {}) } } };
   }
 
   private wizard(req: FakeRequest, path: string): FakeAnswer {
@@ -165,12 +186,14 @@ export class FakeXivo {
       }
       case 'GET /endpoints/sip': return list(s.endpoints.map((e) => this.endpointView(e)));
       case 'POST /endpoints/sip': {
-        const username = text(body?.['username'], randomUUID().slice(0, 8));
-        if (s.endpoints.some((e) => e.username === username)) return { status: 400, body: [`Resource Error - SIPEndpoint already exists ('username': '${username}')`] };
-        const endpoint: Endpoint = { id: s.id(), username, secret: text(body?.['secret'], 'autogen'), type: text(body?.['type'], 'friend'), host: text(body?.['host'], 'dynamic'), options: (body?.['options'] as string[][] | undefined) ?? [] };
+        const endpoint = this.flavour === 'wazo-26' ? this.pjsipEndpoint(body) : this.chanSipEndpoint(body);
+        if (!('id' in endpoint)) return endpoint;
+        if (s.endpoints.some((e) => e.username === endpoint.username)) return { status: 400, body: [`Resource Error - SIPEndpoint already exists ('username': '${endpoint.username}')`] };
         s.endpoints.push(endpoint);
         return created(this.endpointView(endpoint));
       }
+      case 'GET /endpoints/sip/templates': return list(s.templates.map((t) => ({ uuid: t.uuid, label: t.name, name: `${t.name}-${s.tenantUuid}`, tenant_uuid: s.tenantUuid, templates: [] })));
+      case 'GET /sip/transports': return list(s.transports.map((t) => ({ uuid: t.uuid, name: t.name, options: [['protocol', t.name.replace('transport-', '')], ['bind', '0.0.0.0:5060']] })));
       case 'GET /lines': return list(s.lines.map((l) => this.lineView(l)));
       case 'POST /lines': {
         const line: Line = { id: s.id(), context: String(body?.['context']), provisioning_code: String(100000 + s.lines.length), extensionIds: [], userUuids: [] };
@@ -188,29 +211,39 @@ export class FakeXivo {
       }
       case 'GET /groups': return list(s.groups.map((g) => this.groupView(g)));
       case 'POST /groups': {
-        const group: Group = { id: s.id(), name: String(body?.['name']), ...(typeof body?.['label'] === 'string' ? { label: body['label'] } : {}), extensionIds: [], memberUuids: [] };
+        const id = s.id();
+        // Wazo 26 makes a group's name itself (grp-<tenant>-<uuid>); the lab gives only the label.
+        const uuid = randomUUID();
+        const group: Group = { id, uuid, name: this.flavour === 'wazo-26' ? `grp-${s.tenantUuid}-${uuid}` : String(body?.['name']), ...(typeof body?.['label'] === 'string' ? { label: body['label'] } : {}), extensionIds: [], memberUuids: [] };
         s.groups.push(group);
         return created(this.groupView(group));
       }
       case 'GET /queues': return list(s.queues.map((q) => this.groupView(q)));
       case 'POST /queues': {
-        const queue: Group = { id: s.id(), name: String(body?.['name']), ...(typeof body?.['label'] === 'string' ? { label: body['label'] } : {}), extensionIds: [], memberUuids: [] };
+        const queue: Group = { id: s.id(), uuid: randomUUID(), name: String(body?.['name']), ...(typeof body?.['label'] === 'string' ? { label: body['label'] } : {}), extensionIds: [], memberUuids: [] };
         s.queues.push(queue);
         return created(this.groupView(queue));
       }
     }
-    if (method === 'PUT' && (m = /^\/endpoints\/sip\/(\d+)$/.exec(path)) !== null) {
-      const endpoint = s.endpoints.find((e) => e.id === Number(m?.[1]));
+    if (method === 'PUT' && (m = /^\/endpoints\/sip\/([^/]+)$/.exec(path)) !== null) {
+      const endpoint = this.endpointByRef(m[1] ?? '');
       if (endpoint === undefined) return notFound('SIPEndpoint');
-      Object.assign(endpoint, { secret: text(body?.['secret'], endpoint.secret), options: (body?.['options'] as string[][] | undefined) ?? endpoint.options });
+      if (this.flavour === 'wazo-26') {
+        const changed = this.pjsipEndpoint(body);
+        if (!('id' in changed)) return changed;
+        Object.assign(endpoint, { secret: changed.secret, options: changed.options, templates: changed.templates, transport: changed.transport });
+      } else {
+        Object.assign(endpoint, { secret: text(body?.['secret'], endpoint.secret), options: (body?.['options'] as string[][] | undefined) ?? endpoint.options });
+      }
       return done;
     }
-    if (method === 'PUT' && (m = /^\/lines\/(\d+)\/endpoints\/sip\/(\d+)$/.exec(path)) !== null) {
+    if (method === 'PUT' && (m = /^\/lines\/(\d+)\/endpoints\/sip\/([^/]+)$/.exec(path)) !== null) {
       const line = s.lines.find((l) => l.id === Number(m?.[1]));
+      const endpoint = this.endpointByRef(m[2] ?? '');
       if (line === undefined) return notFound('Line');
-      if (!s.endpoints.some((e) => e.id === Number(m?.[2]))) return notFound('SIPEndpoint');
-      if (line.sipId !== undefined && line.sipId !== Number(m[2])) return { status: 400, body: ['Resource Error - Line already associated to an endpoint'] };
-      line.sipId = Number(m[2]);
+      if (endpoint === undefined) return notFound('SIPEndpoint');
+      if (line.sipId !== undefined && line.sipId !== endpoint.id) return { status: 400, body: ['Resource Error - Line already associated to an endpoint'] };
+      line.sipId = endpoint.id;
       return done;
     }
     if (method === 'PUT' && (m = /^\/lines\/(\d+)\/extensions\/(\d+)$/.exec(path)) !== null) {
@@ -229,15 +262,15 @@ export class FakeXivo {
       if (!line.userUuids.includes(user.uuid)) line.userUuids.push(user.uuid);
       return done;
     }
-    if (method === 'PUT' && (m = /^\/(groups|queues)\/(\d+)\/extensions\/(\d+)$/.exec(path)) !== null) {
-      const target = (m[1] === 'groups' ? s.groups : s.queues).find((g) => g.id === Number(m?.[2]));
+    if (method === 'PUT' && (m = /^\/(groups|queues)\/([^/]+)\/extensions\/(\d+)$/.exec(path)) !== null) {
+      const target = m[1] === 'groups' ? this.groupByRef(m[2] ?? '') : s.queues.find((q) => q.id === Number(m?.[2]));
       if (target === undefined) return notFound(m[1] === 'groups' ? 'Group' : 'Queue');
       if (!s.extensions.some((e) => e.id === Number(m?.[3]))) return notFound('Extension');
       if (!target.extensionIds.includes(Number(m[3]))) target.extensionIds.push(Number(m[3]));
       return done;
     }
-    if (method === 'PUT' && (m = /^\/groups\/(\d+)\/members\/users$/.exec(path)) !== null) {
-      const group = s.groups.find((g) => g.id === Number(m?.[1]));
+    if (method === 'PUT' && (m = /^\/groups\/([^/]+)\/members\/users$/.exec(path)) !== null) {
+      const group = this.groupByRef(m[1] ?? '');
       if (group === undefined) return notFound('Group');
       group.memberUuids = ((body?.['users'] as Array<{ uuid: string }> | undefined) ?? []).map((u) => u.uuid);
       return done;
@@ -253,11 +286,49 @@ export class FakeXivo {
     return { status: 404, body: [`fake confd: ${method} ${path} not implemented`] };
   }
 
+  /** Endpoints and groups are found by id, or (Wazo 26) by uuid, as the path says. */
+  private endpointByRef(ref: string): Endpoint | undefined {
+    return this.state.endpoints.find((e) => (this.flavour === 'wazo-26' ? e.uuid === ref : String(e.id) === ref));
+  }
+
+  private groupByRef(ref: string): Group | undefined {
+    return this.state.groups.find((g) => (this.flavour === 'wazo-26' ? g.uuid === ref : String(g.id) === ref));
+  }
+
+  private chanSipEndpoint(body: Record<string, unknown> | undefined): Endpoint {
+    return {
+      id: this.state.id(), uuid: randomUUID(), username: text(body?.['username'], randomUUID().slice(0, 8)), secret: text(body?.['secret'], 'autogen'),
+      type: text(body?.['type'], 'friend'), host: text(body?.['host'], 'dynamic'), options: (body?.['options'] as string[][] | undefined) ?? [], templates: [],
+    };
+  }
+
+  /** A PJSIP endpoint body; templates and transport must exist (confd answers 400 naming the field otherwise). */
+  private pjsipEndpoint(body: Record<string, unknown> | undefined): Endpoint | FakeAnswer {
+    const templates = ((body?.['templates'] as Array<{ uuid: string }> | undefined) ?? []).map((t) => t.uuid);
+    const unknownTemplate = templates.find((uuid) => !this.state.templates.some((t) => t.uuid === uuid));
+    if (unknownTemplate !== undefined) return { status: 400, body: [`Input Error - field "templates": EndpointSIPTemplate was not found ('uuid': '${unknownTemplate}')`] };
+    const transport = (body?.['transport'] as { uuid: string } | undefined)?.uuid;
+    if (transport !== undefined && !this.state.transports.some((t) => t.uuid === transport)) return { status: 400, body: [`Input Error - field "transport": Transport was not found ('uuid': '${transport}')`] };
+    const auth = body?.['auth_section_options'];
+    return {
+      id: this.state.id(), uuid: randomUUID(), username: sectionOption(auth, 'username') ?? randomUUID().slice(0, 8), secret: sectionOption(auth, 'password') ?? 'autogen',
+      type: 'friend', host: 'dynamic', options: (body?.['endpoint_section_options'] as string[][] | undefined) ?? [], templates, ...(transport === undefined ? {} : { transport }),
+    };
+  }
+
   private userView(u: User): Record<string, unknown> {
     return { id: u.id, uuid: u.uuid, firstname: u.firstname, lastname: u.lastname, userfield: u.userfield, lines: u.lineIds.map((id) => ({ id })) };
   }
 
   private endpointView(e: Endpoint): Record<string, unknown> {
+    if (this.flavour === 'wazo-26') {
+      return {
+        uuid: e.uuid, tenant_uuid: this.state.tenantUuid, name: e.username, label: e.username,
+        auth_section_options: [['username', e.username], ['password', e.secret]], endpoint_section_options: e.options, aor_section_options: [],
+        templates: e.templates.map((uuid) => ({ uuid, label: this.state.templates.find((t) => t.uuid === uuid)?.name ?? '' })),
+        ...(e.transport === undefined ? {} : { transport: { uuid: e.transport } }),
+      };
+    }
     return { id: e.id, username: e.username, secret: e.secret, type: e.type, host: e.host, options: e.options };
   }
 
@@ -265,7 +336,9 @@ export class FakeXivo {
     const sip = this.state.endpoints.find((e) => e.id === l.sipId);
     return {
       id: l.id, context: l.context, provisioning_code: l.provisioning_code, position: 1, protocol: 'sip', name: sip?.username ?? '',
-      ...(sip === undefined ? {} : { endpoint_sip: { id: sip.id, username: sip.username } }),
+      ...(sip === undefined ? {} : this.flavour === 'wazo-26'
+        ? { endpoint_sip: { uuid: sip.uuid, name: sip.username, label: sip.username, auth_section_options: [['username', sip.username]] }, is_webrtc: this.isWebrtc(sip), tenant_uuid: this.state.tenantUuid }
+        : { endpoint_sip: { id: sip.id, username: sip.username } }),
       extensions: l.extensionIds.map((id) => this.state.extensions.find((e) => e.id === id)).filter((e) => e !== undefined).map((e) => ({ id: e.id, exten: e.exten, context: e.context })),
       users: l.userUuids.map((uuid) => this.state.users.find((u) => u.uuid === uuid)).filter((u) => u !== undefined).map((u) => ({ uuid: u.uuid, firstname: u.firstname, lastname: u.lastname })),
     };
@@ -275,13 +348,18 @@ export class FakeXivo {
     return { id: e.id, exten: e.exten, context: e.context, commented: false, lines: this.state.lines.filter((l) => l.extensionIds.includes(e.id)).map((l) => ({ id: l.id })) };
   }
 
+  isWebrtc(e: Endpoint): boolean {
+    return e.templates.some((uuid) => this.state.templates.find((t) => t.uuid === uuid)?.name === 'webrtc');
+  }
+
   private groupView(g: Group): Record<string, unknown> {
     const users = g.memberUuids.map((uuid) => this.state.users.find((u) => u.uuid === uuid)).filter((u) => u !== undefined).map((u) => ({ uuid: u.uuid, firstname: u.firstname, lastname: u.lastname }));
     return {
-      id: g.id, name: g.name, ...(g.label === undefined ? {} : { label: g.label }),
+      id: g.id, ...(this.flavour === 'wazo-26' && this.state.groups.includes(g) ? { uuid: g.uuid } : {}), name: g.name, ...(g.label === undefined ? {} : { label: g.label }),
       extensions: g.extensionIds.map((id) => this.state.extensions.find((e) => e.id === id)).filter((e) => e !== undefined).map((e) => ({ id: e.id, exten: e.exten, context: e.context })),
       // XiVO 16.15's schema lists members as [{users}], Wazo's as {users}.
-      members: this.flavour === 'xivo-16.15' ? [{ users }] : { users },
+      // Wazo 26 adds extension members to groups and agents to queues.
+      members: this.flavour === 'xivo-16.15' ? [{ users }] : this.flavour === 'wazo-20.06' ? { users } : this.state.groups.includes(g) ? { users, extensions: [] } : { users, agents: [] },
     };
   }
 }

@@ -36,7 +36,7 @@ export const SCENARIO_USER_MARKER = 'voiplab-scenario:';
 
 interface Made {
   users: Set<number>;
-  endpoints: Set<number>;
+  endpoints: Set<number | string>;
   lines: Set<number>;
   extensions: Set<number>;
 }
@@ -48,12 +48,12 @@ function idsOf(inv: XivoInventory): Made {
   };
 }
 
-function desiredAccounts(scenario: Scenario, context: string): DesiredAccount[] {
+function desiredAccounts(scenario: Scenario, context: string, sipOptions: string[][]): DesiredAccount[] {
   return scenario.accounts.map((a) => {
     if (a.password === undefined) throw new ScenarioError('SCENARIO_TARGET_FAILED', `account ${a.extension}: no password to give the XiVO`);
     return {
       extension: a.extension, firstname: a.displayName ?? 'Scenario', lastname: a.extension, webrtc: false, context,
-      username: a.extension, password: a.password, options: [], userfield: `${SCENARIO_USER_MARKER}${a.extension}`,
+      username: a.extension, password: a.password, options: sipOptions, userfield: `${SCENARIO_USER_MARKER}${a.extension}`,
     };
   });
 }
@@ -86,7 +86,8 @@ export async function startXivoTarget(scenario: Scenario, options: XivoTargetOpt
   const { client, sip } = options;
   const product = `${client.flavour.product} at ${client.host}`;
   const logLines: string[] = [];
-  const desired: DesiredXivo = { accounts: desiredAccounts(scenario, options.context ?? 'default'), huntGroups: [], queues: [] };
+  // A desk-phone line as the flavour makes one (Wazo 26: its PJSIP templates and transport).
+  const desired: DesiredXivo = { accounts: desiredAccounts(scenario, options.context ?? 'default', client.flavour.sip.options(false)), huntGroups: [], queues: [] };
   let inv: XivoInventory;
   try {
     inv = await observeXivo(client);

@@ -31,6 +31,17 @@ const CONFD_PATHS = [
   '/wizard', '/wizard/discover',
 ];
 
+// Wazo 26 names its path parameters after uuids where it keys by them, and adds the SIP templates and
+// transports a PJSIP endpoint refers to.
+const CONFD_PATHS_26 = [
+  '/users', '/users/{user_id}', '/endpoints/sip', '/endpoints/sip/{sip_uuid}', '/endpoints/sip/templates', '/sip/transports',
+  '/lines', '/lines/{line_id}', '/extensions', '/extensions/{extension_id}',
+  '/lines/{line_id}/endpoints/sip/{sip_uuid}', '/lines/{line_id}/extensions/{extension_id}', '/users/{user_id}/lines/{line_id}',
+  '/groups', '/groups/{group_uuid}', '/groups/{group_uuid}/extensions/{extension_id}', '/groups/{group_uuid}/members/users',
+  '/queues', '/queues/{queue_id}/extensions/{extension_id}', '/queues/{queue_id}/members/users/{user_id}',
+  '/wizard', '/wizard/discover',
+];
+
 interface PveNode { path: string; info?: Record<string, unknown>; children?: PveNode[] }
 
 function extractPve(): void {
@@ -92,5 +103,6 @@ extractPve();
 extractSwagger('xivo-confd-16.15.json', CONFD_PATHS);
 extractSwagger('xivo-auth-16.15.json', undefined);
 extractSwagger('wazo-confd-20.06.json', CONFD_PATHS);
+extractSwagger('wazo-confd-26.08.json', CONFD_PATHS_26);
 extractSwagger('wazo-auth-26.05.json', ['/token', '/token/{token}']);
 process.stdout.write(`extracted from ${source} into ${here}\n`);
