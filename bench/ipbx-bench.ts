@@ -26,7 +26,7 @@
 // Kamailio here is a transaction-stateful proxy (one dialog relayed, no dialog state, no CDR). The
 // figures compare what each does for the same SIPp traffic, not the same amount of SIP work.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { freePort } from '../test/helpers/sipp.ts';
 import { runSipp, sippVersion, type SippOutcome, type SippProcess, type SippRunOptions, type SippStats } from './sipp/sipp-run.ts';
+import { waitExit } from './child-exit.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SERVER_ENTRY = fileURLToPath(new URL('./ipbx-server.ts', import.meta.url));
@@ -224,17 +225,6 @@ function memoryOf(pids: readonly number[]): Pick<MemorySnapshot, 'vmRssKb' | 'vm
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
 
 function tail(text: string, max = 2000): string {
   return text.length > max ? text.slice(-max) : text;

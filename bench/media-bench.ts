@@ -28,7 +28,7 @@
 // gives the IPBX's CPU per call. Every process is started here and ended by its PID; every SIPp run
 // and every wait is bounded in time.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -42,6 +42,7 @@ import { freePort } from '../test/helpers/sipp.ts';
 import { DOMAIN, passwordOf } from './ipbx-bench.ts';
 import { runMediaSipp, type MediaSippProcess, type SippRtpCounters } from './media-sipp.ts';
 import { sippVersion, type SippOutcome } from './sipp/sipp-run.ts';
+import { waitExit } from './child-exit.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SERVER_ENTRY = fileURLToPath(new URL('./ipbx-server.ts', import.meta.url));
@@ -179,17 +180,6 @@ function childNamed(parent: number, comm: string): number | undefined {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 const tail = (text: string, max = 3000): string => (text.length > max ? text.slice(-max) : text);
-
-function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
 
 function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {

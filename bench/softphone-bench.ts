@@ -23,8 +23,8 @@ import { cpus } from 'node:os';
 import { bundleSoftphone, SOFTPHONE_FILES, type SoftphoneFileName } from '../softphone/build/softphone-bundle.ts';
 import type { VoiplabApi } from '../softphone/src/automation/voiplab-api-types.ts';
 import { withTimeout } from '../test/helpers/browser-phone.ts';
-import { rtpengineMedia, startHarness, type IpbxHarness } from '../test/helpers/ipbx-harness.ts';
-import { freeTcpPort, softphoneUrl } from '../test/helpers/softphone-ipbx.ts';
+import type { IpbxHarness } from '../test/helpers/ipbx-harness.ts';
+import { softphoneUrl, startSoftphoneIpbx } from '../test/helpers/softphone-ipbx.ts';
 import { SoftphonePage } from '../test/helpers/softphone-page.ts';
 
 export interface SoftphoneBenchOptions {
@@ -208,11 +208,9 @@ export async function runSoftphoneBench(options: Partial<SoftphoneBenchOptions> 
   let alice: SoftphonePage | undefined;
   let bob: SoftphonePage | undefined;
   try {
-    const wssPort = await freeTcpPort();
-    harness = await startHarness({
-      accounts: [ALICE, BOB].map(({ user, password, displayName }) => ({ extension: user, password, displayName })),
-      extra: { media: rtpengineMedia(), sip: { listeners: [{ protocol: 'wss', address: '127.0.0.1', port: wssPort }] } },
-    });
+    const ipbx = await startSoftphoneIpbx([ALICE, BOB]);
+    harness = ipbx;
+    const wssPort = ipbx.wssPort;
     const urlOf = (account: typeof ALICE) => softphoneUrl(harness!, { user: account.user, password: account.password, name: account.displayName, audioProcessing: '0' });
     const launched = await Promise.allSettled([
       SoftphonePage.launch({ name: 'alice', url: urlOf(ALICE), toneHz: ALICE.toneHz, trustCertificate: harness.certificate }),

@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { detectTone, readWav, toMono } from '../../scenarios/audio/index.ts';
 import { baresipSkipReason, startBaresip, type BaresipPhone } from '../helpers/baresip.ts';
-import { rtpengineMedia, startHarness, type IpbxHarness } from '../helpers/ipbx-harness.ts';
-import { freeTcpPort, softphoneUrl } from '../helpers/softphone-ipbx.ts';
+import type { IpbxHarness } from '../helpers/ipbx-harness.ts';
+import { softphoneUrl, startSoftphoneIpbx } from '../helpers/softphone-ipbx.ts';
 import { SoftphonePage } from '../helpers/softphone-page.ts';
 import { toneWav } from '../helpers/tones.ts';
 
@@ -56,14 +56,7 @@ void describe('softphone (the real app, WSS) ↔ IPBX with rtpengine ↔ desk ph
 
   before(async () => {
     // A fixed WSS port, so that /phone/config.json (built from the configured listeners) names it.
-    const wssPort = await freeTcpPort();
-    harness = await startHarness({
-      accounts: [WEB, DESK].map(({ user, password, displayName }) => ({ extension: user, password, displayName })),
-      extra: {
-        media: rtpengineMedia(),
-        sip: { listeners: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }, { protocol: 'wss', address: '127.0.0.1', port: wssPort }] },
-      },
-    });
+    harness = await startSoftphoneIpbx([WEB, DESK], { udp: true });
     const outbound = `sip:127.0.0.1:${harness.port('udp')}`;
     const [launched, started] = await Promise.allSettled([
       SoftphonePage.launch({ name: 'web-alice', url: softphoneUrl(harness, { audioProcessing: '0' }), toneHz: WEB.toneHz, trustCertificate: harness.certificate }),

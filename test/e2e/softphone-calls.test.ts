@@ -10,8 +10,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { rtpengineMedia, startHarness, type IpbxHarness } from '../helpers/ipbx-harness.ts';
-import { freeTcpPort, softphoneUrl } from '../helpers/softphone-ipbx.ts';
+import type { IpbxHarness } from '../helpers/ipbx-harness.ts';
+import { softphoneUrl, startSoftphoneIpbx } from '../helpers/softphone-ipbx.ts';
 import { SCREENSHOTS, SoftphonePage } from '../helpers/softphone-page.ts';
 import { dependentSteps } from '../helpers/softphone-steps.ts';
 
@@ -31,14 +31,9 @@ void describe('softphone: two users sign in, call, talk, hold, send DTMF (IPBX w
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     // A fixed port, so that /phone/config.json (built from the configured listeners) names it.
-    wssPort = await freeTcpPort();
-    harness = await startHarness({
-      accounts: [
-        { extension: ALICE.user, password: ALICE.password, displayName: ALICE.displayName },
-        { extension: BOB.user, password: BOB.password, displayName: BOB.displayName },
-      ],
-      extra: { media: rtpengineMedia(), sip: { listeners: [{ protocol: 'wss', address: '127.0.0.1', port: wssPort }] } },
-    });
+    const started = await startSoftphoneIpbx([ALICE, BOB]);
+    harness = started;
+    wssPort = started.wssPort;
     const url = softphoneUrl(harness, { audioProcessing: '0' });
     const launched = await Promise.allSettled([
       SoftphonePage.launch({ name: 'alice', url, toneHz: ALICE.toneHz, trustCertificate: harness.certificate }),

@@ -8,8 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { bundleSoftphone, SOFTPHONE_FILES, type SoftphoneFileName } from '../../softphone/build/softphone-bundle.ts';
-import { startHarness, type IpbxHarness } from '../helpers/ipbx-harness.ts';
-import { freeTcpPort, softphoneUrl } from '../helpers/softphone-ipbx.ts';
+import type { IpbxHarness } from '../helpers/ipbx-harness.ts';
+import { softphoneUrl, startSoftphoneIpbx } from '../helpers/softphone-ipbx.ts';
 import { SCREENSHOTS, SoftphonePage } from '../helpers/softphone-page.ts';
 import { dependentSteps } from '../helpers/softphone-steps.ts';
 import { mkdirSync } from 'node:fs';
@@ -46,11 +46,9 @@ void describe('softphone: contacts from the IPBX directory, click to call', () =
 
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    wssPort = await freeTcpPort();
-    harness = await startHarness({
-      accounts: [ALICE, BOB, CAROL].map(({ user, password, displayName }) => ({ extension: user, password, displayName })),
-      extra: { sip: { listeners: [{ protocol: 'wss', address: '127.0.0.1', port: wssPort }] } },
-    });
+    const started = await startSoftphoneIpbx([ALICE, BOB, CAROL], { media: 'passthrough' });
+    harness = started;
+    wssPort = started.wssPort;
     const launched = await Promise.allSettled([
       SoftphonePage.launch({ name: 'alice', url: softphoneUrl(harness), trustCertificate: harness.certificate }),
       // Bob signs in from his link, so he is registered before alice looks at her contacts.

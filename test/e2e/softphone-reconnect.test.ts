@@ -8,8 +8,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { rtpengineMedia, startHarness, type IpbxHarness } from '../helpers/ipbx-harness.ts';
-import { freeTcpPort, softphoneUrl } from '../helpers/softphone-ipbx.ts';
+import type { IpbxHarness } from '../helpers/ipbx-harness.ts';
+import { softphoneUrl, startSoftphoneIpbx } from '../helpers/softphone-ipbx.ts';
 import { SoftphonePage } from '../helpers/softphone-page.ts';
 import { dependentSteps } from '../helpers/softphone-steps.ts';
 
@@ -77,12 +77,9 @@ void describe('softphone: a call survives a WebSocket reconnection (re-REGISTER,
   const step = dependentSteps(() => (alice !== undefined && bob !== undefined && relay !== undefined ? [alice, bob, relay] as [SoftphonePage, SoftphonePage, TcpRelay] : undefined));
 
   before(async () => {
-    const wssPort = await freeTcpPort();
-    harness = await startHarness({
-      accounts: [ALICE, BOB].map(({ user, password, displayName }) => ({ extension: user, password, displayName })),
-      extra: { media: rtpengineMedia(), sip: { listeners: [{ protocol: 'wss', address: '127.0.0.1', port: wssPort }] } },
-    });
-    relay = await tcpRelay(wssPort);
+    const started = await startSoftphoneIpbx([ALICE, BOB]);
+    harness = started;
+    relay = await tcpRelay(started.wssPort);
     const signIn = (account: typeof ALICE, server?: string) => ({
       user: account.user, password: account.password, name: account.displayName, audioProcessing: '0', ...(server === undefined ? {} : { server }),
     });

@@ -7,8 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { rtpengineMedia, startHarness, type IpbxHarness } from '../helpers/ipbx-harness.ts';
-import { freeTcpPort, softphoneUrl } from '../helpers/softphone-ipbx.ts';
+import type { IpbxHarness } from '../helpers/ipbx-harness.ts';
+import { softphoneUrl, startSoftphoneIpbx } from '../helpers/softphone-ipbx.ts';
 import { SCREENSHOTS, SoftphonePage } from '../helpers/softphone-page.ts';
 import { dependentSteps } from '../helpers/softphone-steps.ts';
 
@@ -42,11 +42,7 @@ void describe('softphone: blind and attended transfer, call waiting and swap (IP
 
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    const wssPort = await freeTcpPort();
-    harness = await startHarness({
-      accounts: [ALICE, BOB, CAROL].map(({ user, password, displayName }) => ({ extension: user, password, displayName })),
-      extra: { media: rtpengineMedia(), sip: { listeners: [{ protocol: 'wss', address: '127.0.0.1', port: wssPort }] } },
-    });
+    harness = await startSoftphoneIpbx([ALICE, BOB, CAROL]);
     const url = softphoneUrl(harness, { audioProcessing: '0' });
     const launched = await Promise.allSettled([ALICE, BOB, CAROL].map((who) =>
       SoftphonePage.launch({ name: who.displayName.toLowerCase(), url, toneHz: who.toneHz, trustCertificate: harness!.certificate })));
